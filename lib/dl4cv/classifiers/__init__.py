@@ -1,0 +1,1 @@
+"""Classifiers: reference implementations (students write their own in the notebooks)."""
