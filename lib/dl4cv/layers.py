@@ -113,20 +113,15 @@ def softmax_loss(x, y):
     Scores are shifted by their row maximum before exponentiating, which leaves the
     probabilities unchanged and keeps ``exp`` from overflowing for large scores.
 
-    Inputs:
-    - x: (N, C) class scores.
-    - y: (N,) integer labels, 0 <= y[i] < C.
+    Inputs: x: (N, C) class scores; y: (N,) integer labels with 0 <= y[i] < C.
 
-    Returns a tuple of:
-    - loss: scalar.
-    - dx: (N, C) gradient of the loss with respect to x.
+    Returns ``(loss, dx)``: the scalar loss and its gradient dx: (N, C) with respect to x.
     """
     _check_labels(x, y, "softmax_loss")
-    n = x.shape[0]
-    rows = np.arange(n)
+    rows = np.arange(x.shape[0])
     shifted = x - x.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_probs[rows, y].sum() / n
+    loss = -log_probs[rows, y].mean()
     dx = np.exp(log_probs)
     dx[rows, y] -= 1
-    return loss, dx / n
+    return loss, dx / x.shape[0]

@@ -13,15 +13,10 @@ from dl4cv.layers import softmax_loss
 def softmax_loss_naive(W, X, y, reg):
     """Softmax loss with an explicit loop over examples and classes.
 
-    Inputs:
-    - W: (D, C) weights.
-    - X: (N, D) minibatch of data.
-    - y: (N,) labels, 0 <= y[i] < C.
-    - reg: regularization strength.
+    Inputs: W: (D, C) weights, X: (N, D) minibatch of data, y: (N,) labels with
+    0 <= y[i] < C, reg: regularization strength.
 
-    Returns a tuple of:
-    - loss: scalar.
-    - dW: (D, C) gradient of the loss with respect to W.
+    Returns ``(loss, dW)``: the scalar loss and its gradient dW: (D, C) with respect to W.
     """
     check_inputs(W, X, y, "softmax_loss_naive")
     num_train, num_classes = X.shape[0], W.shape[1]
