@@ -68,7 +68,7 @@ def test_softmax_losses_do_not_overflow_for_scores_of_ten_thousand(loss_fn):
 @pytest.mark.parametrize("loss_fn", ALL_LOSSES)
 def test_losses_name_mismatched_shapes(loss_fn):
     W, X, y = _problem(4)
-    with pytest.raises(ValueError, match=r"X of shape \(N, 5\)"):
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: .*X of shape \(N, 5\)"):
         loss_fn(W, X[:, :3], y, 0.0)
     with pytest.raises(ValueError, match="reshape"):
         loss_fn(W, X.reshape(8, 5, 1), y, 0.0)
@@ -137,3 +137,11 @@ def test_predict_before_train_and_bad_inputs_are_explained():
         LinearSVM().train(np.zeros((4, 2, 2)), np.zeros(4, dtype=int))
     with pytest.raises(TypeError, match="loss_fn must be a function"):
         LinearSVM(loss_fn="svm")
+
+
+def test_integer_images_train_float_weights():
+    X, y = _separable(10)
+    X = np.clip(X * 10 + 128, 0, 255).astype(np.uint8)
+    clf = LinearSVM()
+    clf.train(X, y, learning_rate=1e-7, num_iters=3, rng=0)
+    assert clf.W.dtype == np.float64 and clf.W.any()

@@ -1,7 +1,9 @@
 """Plotting helpers: image grids, linear-classifier templates, training curves, dataset samples.
 
-Functions that draw return the matplotlib ``Figure``; they work with any backend, including
-the non-interactive Agg used in tests and CI.
+Functions that draw return the matplotlib ``Figure`` (to save or adjust it); they work with
+any backend, including the non-interactive Agg used in tests and CI. In a notebook, assign the
+result (``fig = show_examples(...)``) or end the line with ``;`` so that the figure is not
+shown twice.
 """
 import matplotlib.pyplot as plt
 import numpy as np

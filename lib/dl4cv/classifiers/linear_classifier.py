@@ -58,7 +58,8 @@ class LinearClassifier:
         num_train, dim = X.shape
         num_classes = int(np.max(y)) + 1
         if self.W is None:
-            self.W = 0.001 * rng.standard_normal((dim, num_classes)).astype(X.dtype, copy=False)
+            dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64
+            self.W = 0.001 * rng.standard_normal((dim, num_classes)).astype(dtype, copy=False)
         loss_history = []
         for it in range(num_iters):
             idx = rng.integers(num_train, size=batch_size)

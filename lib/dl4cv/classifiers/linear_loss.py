@@ -27,16 +27,17 @@ def l2_penalty(W, reg):
     return reg * np.sum(W * W), 2 * reg * W
 
 
-def vectorized_linear_loss(W, X, y, reg, score_loss):
+def vectorized_linear_loss(W, X, y, reg, score_loss, func_name):
     """Loss and gradient of a linear classifier, given a loss on scores.
 
     Inputs:
     - W: (D, C) weights; X: (N, D) data; y: (N,) labels; reg: regularization strength.
     - score_loss: ``(scores (N, C), y) -> (loss, dscores)``, e.g. ``dl4cv.layers.svm_loss``.
+    - func_name: the public function's name, for error messages.
 
     Returns ``(loss, dW)``, dW: (D, C).
     """
-    check_inputs(W, X, y, score_loss.__name__)
+    check_inputs(W, X, y, func_name)
     data_loss, dscores = score_loss(X @ W, y)
     penalty, dpenalty = l2_penalty(W, reg)
     return data_loss + penalty, X.T @ dscores + dpenalty

@@ -42,4 +42,4 @@ def svm_loss_naive(W, X, y, reg):
 
 def svm_loss_vectorized(W, X, y, reg):
     """SVM loss without loops; same inputs and outputs as ``svm_loss_naive``."""
-    return vectorized_linear_loss(W, X, y, reg, svm_loss)
+    return vectorized_linear_loss(W, X, y, reg, svm_loss, "svm_loss_vectorized")

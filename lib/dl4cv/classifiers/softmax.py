@@ -37,4 +37,4 @@ def softmax_loss_naive(W, X, y, reg):
 
 def softmax_loss_vectorized(W, X, y, reg):
     """Softmax loss without loops; same inputs and outputs as ``softmax_loss_naive``."""
-    return vectorized_linear_loss(W, X, y, reg, softmax_loss)
+    return vectorized_linear_loss(W, X, y, reg, softmax_loss, "softmax_loss_vectorized")
