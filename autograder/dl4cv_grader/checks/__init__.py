@@ -1,0 +1,55 @@
+"""Hidden checks, registered by check id (``a1.knn.no_loops``).
+
+A notebook's hidden-test region only *names* its checks (``# dl4cv-check: <check id>``); the
+code lives in this package, one module per notebook, so it never reaches students. A check is
+a function ``fn(student, code)`` where ``student`` is the sandboxed ``Student`` and ``code`` the
+:class:`~dl4cv_grader.notebook_io.TaskCode` of the submission (for static policy checks). It
+returns None (full marks) or a fraction, or raises ``CheckFailed`` / ``PolicyViolation``.
+"""
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+# Modules holding checks; each registers its checks when imported.
+MODULES = ("dl4cv_grader.checks.a1_knn",)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One registered check: its id, points, the solution task (grade_id) it tests, code."""
+
+    check_id: str
+    points: float
+    task: str
+    fn: Callable
+
+
+_REGISTRY: dict[str, CheckSpec] = {}
+
+
+def register(check_id, points, task):
+    """Decorator: register ``fn(student, code)`` as check ``check_id`` worth ``points``."""
+    def deco(fn):
+        if check_id in _REGISTRY and _REGISTRY[check_id].fn is not fn:
+            raise ValueError(f"check id {check_id!r} is registered twice")
+        _REGISTRY[check_id] = CheckSpec(check_id, float(points), task, fn)
+        return fn
+    return deco
+
+
+def get(check_id):
+    """The CheckSpec for ``check_id``; raises KeyError naming the known ids."""
+    for module in MODULES:
+        importlib.import_module(module)
+    if check_id not in _REGISTRY:
+        raise KeyError(
+            f"no check registered as {check_id!r}; known: {', '.join(sorted(_REGISTRY))}. "
+            "Add it to a module in dl4cv_grader/checks/ (see docs/autograder.md)"
+        )
+    return _REGISTRY[check_id]
+
+
+def prelude(check_id):
+    """Extra source the check's module needs run before the student's cells (e.g. imports)."""
+    spec = get(check_id)
+    return getattr(importlib.import_module(spec.fn.__module__), "PRELUDE", "")

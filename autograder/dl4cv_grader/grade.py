@@ -1,0 +1,160 @@
+"""Grade one submitted notebook: read, map, run the hidden checks in the sandbox, record.
+
+The code that runs, in order (each a ``CodeCell`` for the sandbox runner):
+
+1. ``prelude``: the imports the checks' modules declare (``PRELUDE``) and the instructor's
+   own source of the locked cells tagged ``grading-prelude`` (for knn: the
+   ``KNearestNeighbor`` class); never the setup cell's data loading or experiments;
+2. the student's solution cells of the graded tasks, in the manifest's order, as mapped by
+   ``notebook_io`` (never the student's own test or scratch cells, never ungraded tasks).
+
+The checks then call into that namespace through the sandbox. The results record (a plain
+dict, written as JSON by the batch) holds per check: id, task, grade cell, score, max score,
+status, message, seconds, flags; plus the mapping notes, reading flags and the isolation used.
+"""
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from dl4cv.submit import identify
+
+from dl4cv_grader import checks, manifest as manifests, notebook_io
+from dl4cv_grader.manifest import REPO
+from dl4cv_grader.results import CheckResult
+from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
+
+RECORD_SCHEMA = 1
+
+
+def manifest_digest(manifest):
+    """A short hash of a manifest: records made with another manifest are graded again."""
+    return hashlib.sha256(manifests.dumps(manifest).encode()).hexdigest()[:16]
+
+
+def build_cells(notebook_manifest, found):
+    """The CodeCells to run (see the module docstring). ``found``: grade_id -> Found."""
+    preludes = []
+    for task in notebook_manifest["tasks"].values():
+        for check in task["checks"]:
+            text = checks.prelude(check["id"])
+            if text and text not in preludes:
+                preludes.append(text)
+    preludes += [c["prelude"] for c in notebook_manifest["cells"] if c.get("prelude")]
+    cells = [CodeCell("prelude", "\n\n".join(preludes))]
+    for gid in notebook_manifest["tasks"]:
+        if found[gid].cells:
+            cells.append(CodeCell(gid, found[gid].source))
+    return cells
+
+
+def _checks_for(notebook_manifest, code):
+    out = []
+    for task in notebook_manifest["tasks"].values():
+        for check in task["checks"]:
+            spec = checks.get(check["id"])
+            out.append(Check(check["id"], check["points"], lambda student, fn=spec.fn: fn(student, code)))
+    return out
+
+
+def _unreadable(notebook_manifest, message, flag):
+    """Zero results for every check of a notebook that could not be read."""
+    return [CheckResult(check["id"], 0.0, check["points"], "error", message, 0.0, [flag])
+            for task in notebook_manifest["tasks"].values() for check in task["checks"]]
+
+
+def grade_file(path, assignment, student="", manifest=None, notebook=None, limits=None,
+               isolation="auto", hidden_paths=(), timestamp=None, repo=REPO):
+    """Grade the notebook file ``path``; returns ``(record, view)``.
+
+    ``record`` is the results record (a dict); ``view`` the notebook for formgrader
+    (:func:`formgrade_view`).
+
+    Inputs:
+    - path: the submitted .ipynb.
+    - assignment: e.g. ``"a1"``; student: the student id for the record.
+    - manifest: the instructor's manifest (default: ``autograder/manifests/<assignment>.json``).
+    - notebook: which notebook of the assignment this is (default: by name, else by cells).
+    - limits, isolation: passed to the sandbox runner.
+    - hidden_paths: folders the sandbox must not see (course dir, other submissions, ...).
+    - timestamp: submission time (str), copied to the record.
+    """
+    manifest = manifest or manifests.load(assignment)
+    sub = notebook_io.read_submission(path)
+    notes = list(sub.notes)
+    if notebook is None:
+        notebook, renamed = identify(path, sub.cells, manifest)
+        if renamed:
+            notes.append(f"the file {Path(path).name} was identified as {notebook}.ipynb by its cells")
+        notebook = notebook or next(iter(manifest["notebooks"]))
+    nb_manifest = manifest["notebooks"][notebook]
+    record = {
+        "schema": RECORD_SCHEMA, "assignment": assignment, "notebook": notebook, "student": student,
+        "submission": str(path), "submission_sha256": sub.sha256, "timestamp": timestamp,
+        "manifest": manifest_digest(manifest), "graded_at": datetime.now(timezone.utc).isoformat(),
+        "read_flags": sub.flags, "notes": notes, "mapping": [], "changed_locked": [],
+        "isolation": None, "cell_errors": [], "flags": [],
+    }
+    found = {}
+    release_path = Path(repo) / "assignments" / assignment / f"{notebook}.ipynb"
+    view = nbformat.read(release_path, as_version=4)
+    if sub.fatal:
+        results = _unreadable(nb_manifest, sub.fatal, sub.flags[-1])
+        notes.append(sub.fatal)
+    else:
+        mapping, code = notebook_io.map_submission(sub, nb_manifest)
+        found = mapping.found
+        record["mapping"] = mapping.notes
+        record["changed_locked"] = mapping.changed_locked
+        run = run_checks(build_cells(nb_manifest, found), _checks_for(nb_manifest, code),
+                         limits=limits or Limits(), isolation=isolation,
+                         hidden_paths=[str(p) for p in hidden_paths])
+        results = run.results
+        record["isolation"] = run.isolation
+        record["cell_errors"] = [str(e) if not isinstance(e, dict) else e for e in run.cell_errors]
+        record["flags"] = sorted(set(run.flags))
+        view = formgrade_view(sub, found, release_path)
+    _add_scores(record, nb_manifest, results, found)
+    return record, view
+
+
+def _add_scores(record, nb_manifest, results, found):
+    by_id = {r.check_id: r for r in results}
+    record["checks"], grade_cells = [], {}
+    for gid, task in nb_manifest["tasks"].items():
+        for check in task["checks"]:
+            row = dict(by_id[check["id"]].to_dict(), task=gid, grade_cell=check["grade_cell"])
+            record["checks"].append(row)
+            cell = grade_cells.setdefault(check["grade_cell"], {"score": 0.0, "max_score": 0.0})
+            cell["score"] += row["score"]
+            cell["max_score"] += row["max_score"]
+    record["grade_cells"] = grade_cells
+    manual = [c["grade_id"] for c in nb_manifest["cells"] if c["kind"] == "manual"]
+    record["manual_cells"] = manual
+    record["unanswered"] = [
+        gid for gid in manual
+        if gid not in found or not found[gid].cells or any(
+            n["grade_id"] == gid and n["kind"] == "unchanged" for n in record["mapping"])]
+    record["manual_max"] = sum(c["points"] for c in nb_manifest["cells"] if c["kind"] == "manual")
+    record["score"] = round(sum(c["score"] for c in grade_cells.values()), 6)
+    record["max_score"] = round(sum(c["max_score"] for c in grade_cells.values()), 6)
+
+
+def formgrade_view(sub, found, release_path):
+    """The notebook formgrader shows: the released notebook with the student's answers in place.
+
+    Every grade and answer cell appears exactly once with the release's nbgrader metadata,
+    whatever the student did to the layout; the student's source (and outputs, if kept) fill
+    the solution and answer cells.
+    """
+    view = nbformat.read(release_path, as_version=4)
+    for cell in view.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid not in found or not found[gid].cells:
+            continue
+        cell.source = found[gid].source
+        raw = sub.nb["cells"][found[gid].cells[-1].index]
+        if cell.cell_type == "code" and isinstance(raw.get("outputs"), list):
+            cell.outputs = nbformat.from_dict(raw["outputs"])
+    return view

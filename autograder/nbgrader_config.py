@@ -1,0 +1,25 @@
+"""nbgrader configuration for dl4cv (read by ``dl4cv-grade release`` and by plain nbgrader).
+
+The repository is the nbgrader course: ``solutions/`` is nbgrader's source directory and
+``assignments/`` its release directory. Grading does not use nbgrader's autograde (see
+docs/autograder.md); the gradebook lives in the course directory given to ``dl4cv-grade``
+(``--course-dir``), so start formgrader there for the manual questions.
+"""
+c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "dl4cv"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+
+c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
+c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
+c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+# Released notebooks are normalised by dl4cv's hygiene step; nbgrader must not add headers.
+c.IncludeHeaderFooter.header = ""
+c.IncludeHeaderFooter.footer = ""
