@@ -89,6 +89,9 @@ def staging(name, root=None):
     target = dataset_dir(name, root)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a shared data folder must not be
     try:
         yield tmp
     except BaseException:
