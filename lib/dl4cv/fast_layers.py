@@ -1,0 +1,290 @@
+"""Fast convolution and pooling layers (CS231n names and contracts), built on dl4cv.kernels.
+
+Layers come in pairs ``*_forward_fast(...) -> (out, cache)`` and ``*_backward_fast(dout, cache)``.
+Inputs may be float32 or float64; outputs and gradients have the input's dtype (mixed inputs
+use NumPy's promotion; integer inputs compute in float64).
+
+Convolution picks its algorithm from the shapes (``conv_forward_fast``):
+
+- 3x3 filters with stride 1: Winograd F(2x2, 3x3) (``conv_forward_winograd``), 2.25x fewer
+  multiplications than a direct or im2col convolution;
+- everything else: im2col + one BLAS GEMM (``conv_forward_im2col``).
+
+Both accept any stride and zero padding ``pad``; like CS231n, the filter must tile the padded
+input exactly, ``(H + 2*pad - HH) % stride == 0``, otherwise a ValueError names the shapes
+(pad or crop the input, or pick another stride). Pooling accepts any window and stride,
+windows may overlap, and windows that would run past the border are dropped.
+"""
+import numbers
+
+import numpy as np
+
+from dl4cv.kernels import im2col as _im2col
+from dl4cv.kernels import pooling as _pool
+from dl4cv.kernels import winograd as _wino
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _positive_int(params, key, minimum, what):
+    """params[key] as an int >= minimum, else a ValueError naming what it is."""
+    if key not in params:
+        raise ValueError(f"{what} needs the key '{key}'; got keys {sorted(params)}")
+    value = params[key]
+    if not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{what}['{key}'] must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def _float_dtype(*arrays):
+    """The common floating dtype of the arrays (float64 if they are integers)."""
+    dtype = np.result_type(*arrays)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+def _as(a, dtype):
+    """a as a C-contiguous array of dtype (no copy if it already is one)."""
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _check_4d(name, a):
+    """Raise unless a has 4 dimensions."""
+    if np.ndim(a) != 4:
+        raise ValueError(f"{name} must have 4 dimensions (N, C, H, W); got shape {np.shape(a)}")
+
+
+def _conv_geometry(x_shape, w_shape, b_shape, conv_param, transposed=False):
+    """Validate a (transposed) convolution; return (stride, pad, Ho, Wo).
+
+    Normal: x: (N, C, H, W), w: (F, C, HH, WW), b: (F,).
+    Transposed: x: (N, C_in, H, W), w: (C_in, C_out, HH, WW), b: (C_out,).
+    """
+    stride = _positive_int(conv_param, "stride", 1, "conv_param")
+    pad = _positive_int(conv_param, "pad", 0, "conv_param")
+    N, C, H, W = x_shape
+    w_in, w_out, HH, WW = w_shape if transposed else (w_shape[1], w_shape[0]) + tuple(w_shape[2:])
+    if C != w_in:
+        raise ValueError(
+            f"x has {C} channels but w expects {w_in}: x {tuple(x_shape)}, w {tuple(w_shape)}"
+            + (" (transposed convolution: w is (C_in, C_out, HH, WW))" if transposed else "")
+        )
+    if len(b_shape) != 1 or b_shape[0] != w_out:
+        raise ValueError(f"b must have shape ({w_out},) to match w {tuple(w_shape)}; got {tuple(b_shape)}")
+    if transposed:
+        Ho, Wo = (H - 1) * stride - 2 * pad + HH, (W - 1) * stride - 2 * pad + WW
+        if Ho < 1 or Wo < 1:
+            raise ValueError(
+                f"transposed convolution of x {tuple(x_shape)} with w {tuple(w_shape)}, stride {stride}, "
+                f"pad {pad} has an empty output ({Ho}, {Wo}); use a smaller pad"
+            )
+        return stride, pad, Ho, Wo
+    Hp, Wp = H + 2 * pad, W + 2 * pad
+    if HH > Hp or WW > Wp:
+        raise ValueError(
+            f"filter {HH}x{WW} (w {tuple(w_shape)}) is larger than the padded input {Hp}x{Wp} "
+            f"(x {tuple(x_shape)}, pad {pad})"
+        )
+    if (Hp - HH) % stride or (Wp - WW) % stride:
+        raise ValueError(
+            f"stride {stride} does not fit: (H + 2*pad - HH) = {Hp - HH} and (W + 2*pad - WW) = {Wp - WW} "
+            f"must be multiples of the stride (x {tuple(x_shape)}, w {tuple(w_shape)}, pad {pad}); "
+            "change pad or stride, or crop the input"
+        )
+    return stride, pad, (Hp - HH) // stride + 1, (Wp - WW) // stride + 1
+
+
+def _prepare_conv(x, w, b, conv_param, transposed=False):
+    """Validated, same-dtype contiguous (x, w, b) and (stride, pad, Ho, Wo)."""
+    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    _check_4d("x", x)
+    _check_4d("w", w)
+    geometry = _conv_geometry(x.shape, w.shape, b.shape, conv_param, transposed)
+    dtype = _float_dtype(x, w, b)
+    return _as(x, dtype), _as(w, dtype), _as(b, dtype), geometry
+
+
+def _check_dout(dout, shape, dtype):
+    """dout as a contiguous array of dtype, after checking it has the forward output's shape."""
+    if np.shape(dout) != tuple(shape):
+        raise ValueError(f"dout has shape {np.shape(dout)} but the forward output had shape {tuple(shape)}")
+    return _as(dout, dtype)
+
+
+# --------------------------------------------------------------------------- convolution
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    """Convolution by im2col + one GEMM.
+
+    Inputs: x: (N, C, H, W), w: (F, C, HH, WW), b: (F,), conv_param: {'stride', 'pad'}.
+    Returns (out: (N, F, Ho, Wo), cache) with Ho = (H + 2*pad - HH) // stride + 1.
+    """
+    x, w, b, (stride, pad, Ho, Wo) = _prepare_conv(x, w, b, conv_param)
+    N, F = x.shape[0], w.shape[0]
+    cols = _im2col.im2col(x, w.shape[2], w.shape[3], stride, pad)
+    res = (w.reshape(F, -1) @ cols).reshape(F, N, Ho, Wo)
+    out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
+    np.add(res.transpose(1, 0, 2, 3), b[None, :, None, None], out=out)
+    return out, ("im2col", x.shape, w, cols, stride, pad)
+
+
+def _conv_backward_im2col(dout, cache):
+    _, x_shape, w, cols, stride, pad = cache
+    F, _, HH, WW = w.shape
+    dout_mat = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)
+    dw = (dout_mat @ cols.T).reshape(w.shape)
+    dx = _im2col.col2im(w.reshape(F, -1).T @ dout_mat, x_shape, HH, WW, stride, pad)
+    return dx, dw, dout.sum(axis=(0, 2, 3))
+
+
+def conv_forward_winograd(x, w, b, conv_param):
+    """Convolution with 3x3 filters and stride 1 by Winograd F(2x2, 3x3).
+
+    Inputs: x: (N, C, H, W), w: (F, C, 3, 3), b: (F,), conv_param: {'stride': 1, 'pad'}.
+    Returns (out: (N, F, H + 2*pad - 2, W + 2*pad - 2), cache).
+    """
+    x, w, b, (stride, pad, Ho, Wo) = _prepare_conv(x, w, b, conv_param)
+    if w.shape[2:] != (3, 3) or stride != 1:
+        raise ValueError(f"Winograd F(2x2, 3x3) needs 3x3 filters and stride 1; got w {w.shape}, stride {stride}")
+    U = _wino.filter_transform(w)
+    V = _wino.input_transform(x, pad)
+    out = _wino.output_transform(np.matmul(U, V), b, (x.shape[0], w.shape[0], Ho, Wo))
+    return out, ("winograd", x.shape, w, U, V, stride, pad)
+
+
+def _conv_backward_winograd(dout, cache):
+    _, x_shape, w, U, V, _, pad = cache
+    dY = _wino.output_adjoint(dout)
+    dw = _wino.filter_adjoint(np.matmul(dY, V.transpose(0, 2, 1)))
+    dx = _wino.input_adjoint(np.matmul(U.transpose(0, 2, 1), dY), x_shape, pad)
+    return dx, dw, dout.sum(axis=(0, 2, 3))
+
+
+_CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_winograd}
+
+
+def conv_forward_fast(x, w, b, conv_param):
+    """Convolution forward pass: Winograd for 3x3 stride-1 filters, im2col + GEMM otherwise.
+
+    Inputs: x: (N, C, H, W), w: (F, C, HH, WW), b: (F,), conv_param: {'stride', 'pad'}.
+    Returns (out: (N, F, Ho, Wo), cache) with Ho = (H + 2*pad - HH) // stride + 1.
+    Raises ValueError on mismatched shapes, a filter larger than the padded input, or a stride
+    that does not divide (H + 2*pad - HH) and (W + 2*pad - WW).
+    """
+    _check_4d("w", w)
+    if np.shape(w)[2:] == (3, 3) and conv_param.get("stride") == 1:
+        return conv_forward_winograd(x, w, b, conv_param)
+    return conv_forward_im2col(x, w, b, conv_param)
+
+
+def conv_backward_fast(dout, cache):
+    """Convolution backward pass for any ``conv_forward_*`` of this module.
+
+    Inputs: dout: (N, F, Ho, Wo); cache from the forward pass.
+    Returns dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,).
+    """
+    x_shape, w = cache[1], cache[2]
+    stride, pad = cache[-2], cache[-1]
+    Ho = (x_shape[2] + 2 * pad - w.shape[2]) // stride + 1
+    Wo = (x_shape[3] + 2 * pad - w.shape[3]) // stride + 1
+    dout = _check_dout(dout, (x_shape[0], w.shape[0], Ho, Wo), w.dtype)
+    return _CONV_BACKWARD[cache[0]](dout, cache)
+
+
+conv_backward_im2col = conv_backward_fast
+conv_backward_winograd = conv_backward_fast
+
+
+def conv_transpose_forward_fast(x, w, b, conv_param):
+    """Transposed convolution ("deconvolution"), the adjoint of a convolution with the same w.
+
+    Inputs: x: (N, C_in, H, W); w: (C_in, C_out, HH, WW) (PyTorch's ConvTranspose2d layout);
+    b: (C_out,); conv_param: {'stride', 'pad'}. Each input pixel scatters ``x[n, c] * w[c]``
+    into a HH x WW window of the output, windows stride apart, then pad is cropped off every
+    border: Ho = (H - 1) * stride - 2 * pad + HH (stride 2, pad 1, 4x4 filters double H).
+    Returns (out: (N, C_out, Ho, Wo), cache).
+    """
+    x, w, b, (stride, pad, Ho, Wo) = _prepare_conv(x, w, b, conv_param, transposed=True)
+    N, C_in, H, W = x.shape
+    C_out, HH, WW = w.shape[1:]
+    x_mat = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(C_in, N * H * W)
+    out = _im2col.col2im(w.reshape(C_in, -1).T @ x_mat, (N, C_out, Ho, Wo), HH, WW, stride, pad)
+    out += b[None, :, None, None]
+    return out, (x.shape, x_mat, w, stride, pad)
+
+
+def conv_transpose_backward_fast(dout, cache):
+    """Backward pass of ``conv_transpose_forward_fast``.
+
+    Inputs: dout: (N, C_out, Ho, Wo); cache from the forward pass.
+    Returns dx: (N, C_in, H, W), dw: (C_in, C_out, HH, WW), db: (C_out,).
+    """
+    x_shape, x_mat, w, stride, pad = cache
+    N, C_in, H, W = x_shape
+    C_out, HH, WW = w.shape[1:]
+    out_shape = (N, C_out, (H - 1) * stride - 2 * pad + HH, (W - 1) * stride - 2 * pad + WW)
+    dout = _check_dout(dout, out_shape, w.dtype)
+    dcols = _im2col.im2col(dout, HH, WW, stride, pad)
+    dx = (w.reshape(C_in, -1) @ dcols).reshape(C_in, N, H, W).transpose(1, 0, 2, 3)
+    dw = (x_mat @ dcols.T).reshape(w.shape)
+    return np.ascontiguousarray(dx), dw, dout.sum(axis=(0, 2, 3))
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def _pool_geometry(x, pool_param):
+    """Validate pooling of x: (N, C, H, W); return (x as float array, ph, pw, stride)."""
+    x = np.asarray(x)
+    _check_4d("x", x)
+    ph = _positive_int(pool_param, "pool_height", 1, "pool_param")
+    pw = _positive_int(pool_param, "pool_width", 1, "pool_param")
+    stride = _positive_int(pool_param, "stride", 1, "pool_param")
+    H, W = x.shape[2:]
+    if ph > H or pw > W:
+        raise ValueError(f"pool {ph}x{pw} is larger than the input {H}x{W} (x {x.shape})")
+    return _as(x, _float_dtype(x)), ph, pw, stride
+
+
+def max_pool_forward_fast(x, pool_param):
+    """Max pooling forward pass.
+
+    Inputs: x: (N, C, H, W); pool_param: {'pool_height', 'pool_width', 'stride'}.
+    Returns (out: (N, C, Ho, Wo), cache), Ho = (H - pool_height) // stride + 1.
+    """
+    x, ph, pw, stride = _pool_geometry(x, pool_param)
+    out, argmax = _pool.max_pool_forward(x, ph, pw, stride)
+    return out, (x.shape, x.dtype, argmax)
+
+
+def max_pool_backward_fast(dout, cache):
+    """Max pooling backward pass: each dout entry goes to exactly one input, the first
+    maximum of its window in row-major order (ties included); overlapping windows add.
+
+    Inputs: dout: (N, C, Ho, Wo); cache from the forward pass. Returns dx: (N, C, H, W).
+    """
+    x_shape, dtype, argmax = cache
+    dout = _check_dout(dout, argmax.shape, dtype)
+    return _pool.max_pool_backward(dout, argmax, x_shape)
+
+
+def avg_pool_forward_fast(x, pool_param):
+    """Average pooling forward pass.
+
+    Inputs: x: (N, C, H, W); pool_param: {'pool_height', 'pool_width', 'stride'}.
+    Returns (out: (N, C, Ho, Wo), cache), Ho = (H - pool_height) // stride + 1.
+    """
+    x, ph, pw, stride = _pool_geometry(x, pool_param)
+    out = _pool.avg_pool_forward(x, ph, pw, stride)
+    return out, (x.shape, x.dtype, ph, pw, stride)
+
+
+def avg_pool_backward_fast(dout, cache):
+    """Average pooling backward pass: dout / (pool_height * pool_width) to every window input.
+
+    Inputs: dout: (N, C, Ho, Wo); cache from the forward pass. Returns dx: (N, C, H, W).
+    """
+    x_shape, dtype, ph, pw, stride = cache
+    dout = _check_dout(dout, _pool.pool_output_shape(x_shape, ph, pw, stride), dtype)
+    return _pool.avg_pool_backward(dout, x_shape, ph, pw, stride)

@@ -1,0 +1,77 @@
+"""Compile (or load from the cache) every Numba kernel for the dtypes the course uses.
+
+Run once after installing (``setup.sh`` does): ``python -m dl4cv.warmup``. Later processes
+then load machine code from Numba's cache in well under a second instead of compiling.
+"""
+import importlib
+import pkgutil
+import sys
+import time
+
+import numpy as np
+
+import dl4cv.kernels
+from dl4cv import fast_layers as fl
+from dl4cv.features import color_histogram_hsv, hog_feature
+from dl4cv.kernels.distances import pairwise_sq_dists
+
+DTYPES = (np.float32, np.float64)
+
+
+def _exercise(dtype):
+    """Run every fast layer forward and backward, and the distance kernel, once on tiny data."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 2, 6, 6)).astype(dtype)
+    b = np.zeros(2, dtype=dtype)
+    for w, conv_param in (
+        (rng.standard_normal((2, 2, 3, 3)).astype(dtype), {"stride": 1, "pad": 1}),  # Winograd
+        (rng.standard_normal((2, 2, 2, 2)).astype(dtype), {"stride": 2, "pad": 0}),  # im2col
+    ):
+        for forward, backward in (
+            (fl.conv_forward_fast, fl.conv_backward_fast),
+            (fl.conv_transpose_forward_fast, fl.conv_transpose_backward_fast),
+        ):
+            out, cache = forward(x, w, b, conv_param)
+            backward(out, cache)
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    for forward, backward in (
+        (fl.max_pool_forward_fast, fl.max_pool_backward_fast),
+        (fl.avg_pool_forward_fast, fl.avg_pool_backward_fast),
+    ):
+        out, cache = forward(x, pool_param)
+        backward(out, cache)
+    pairwise_sq_dists(x.reshape(2, -1), x.reshape(2, -1))
+
+
+def kernels():
+    """{'module._name_kernel': number of compiled signatures} for every kernel in dl4cv.kernels.
+
+    Kernels are the ``@njit`` functions named ``_*_kernel`` (small helpers they call are
+    compiled into them). Under ``NUMBA_DISABLE_JIT=1`` there are none.
+    """
+    found = {}
+    for info in pkgutil.iter_modules(dl4cv.kernels.__path__):
+        module = importlib.import_module(f"dl4cv.kernels.{info.name}")
+        for name, obj in vars(module).items():
+            if name.endswith("_kernel") and hasattr(obj, "signatures"):
+                found[f"{info.name}.{name}"] = len(obj.signatures)
+    return found
+
+
+def warmup(verbose=False):
+    """Compile or load every kernel for float32 and float64; return ``kernels()`` afterwards."""
+    start = time.perf_counter()
+    for dtype in DTYPES:
+        _exercise(dtype)
+    image = np.random.default_rng(0).integers(0, 256, (16, 16, 3)).astype(np.float64)
+    hog_feature(image)
+    color_histogram_hsv(image)
+    compiled = kernels()
+    if verbose:
+        print(f"dl4cv: {len(compiled)} Numba kernels ready in {time.perf_counter() - start:.1f} s")
+    return compiled
+
+
+if __name__ == "__main__":
+    warmup(verbose=True)
+    sys.exit(0)
