@@ -211,6 +211,7 @@ def map_cells(cells, notebook_manifest):
                         f"task {gid}; the last one (cell {group[-1].index}) is used, as running the "
                         "notebook top to bottom would leave its definition in effect")})
                 chosen = [group[-1]]
+                claimed.update(c.index for c in group)  # the unused copies are not split parts
                 break
         else:
             how = "missing"
@@ -221,7 +222,6 @@ def map_cells(cells, notebook_manifest):
                 "definition renamed; it scores zero")})
         else:
             cell = chosen[0]
-            claimed.add(cell.index)
             if cell.cell_type != want_type:
                 notes.append({"grade_id": gid, "kind": "retyped", "message": (
                     f"the cell of task {gid} (cell {cell.index}) is a {cell.cell_type or 'untyped'} "

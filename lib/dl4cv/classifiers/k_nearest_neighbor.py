@@ -7,6 +7,8 @@ serve as slow, obviously-correct references for the vectorised one.
 """
 import numpy as np
 
+from dl4cv.kernels.distances import pairwise_sq_dists
+
 
 class KNearestNeighbor:
     """A kNN classifier: ``train`` memorises, ``predict`` votes among the k closest."""
@@ -91,17 +93,11 @@ class KNearestNeighbor:
     def compute_distances_no_loops(self, X):
         """L2 distances without Python loops; same output as two_loops.
 
-        Uses ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b, one matrix product, and clips the
-        small negative values that rounding can leave before the square root.
+        Uses ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b through the library's pairwise kernel
+        (one matrix product, negative rounding residue clipped at zero), then the square root.
         """
-        X = self._check_trained(X).astype(np.float64, copy=False)
-        train = self.X_train.astype(np.float64, copy=False)
-        sq = (
-            np.sum(X * X, axis=1)[:, None]
-            + np.sum(train * train, axis=1)[None, :]
-            - 2.0 * (X @ train.T)
-        )
-        return np.sqrt(np.maximum(sq, 0.0))
+        X = self._check_trained(X)
+        return np.sqrt(pairwise_sq_dists(X, self.X_train))
 
     def predict_labels(self, dists, k=1):
         """Majority vote among the k nearest training examples.

@@ -1,0 +1,183 @@
+"""``dl4cv-grade``: the instructor's command line (each command is also a Python function).
+
+    dl4cv-grade release a1 [--check] [--course-dir DIR]
+    dl4cv-grade collect a1 --from FOLDER_OR_ZIP [--course-dir DIR]
+    dl4cv-grade grade a1 [--student S ...] [--jobs N] [--course-dir DIR]
+    dl4cv-grade feedback a1 [--student S ...] [--course-dir DIR]
+    dl4cv-grade export a1 --to grades.csv [--due "2025-10-01 23:59"] [--course-dir DIR]
+    dl4cv-grade self path/to/knn.ipynb [--assignment a1]
+    dl4cv-grade hygiene [--fix] [PATH ...]
+    dl4cv-grade demo [--course-dir DIR]
+
+The course directory (default: ``$DL4CV_COURSE_DIR``, else the current directory) holds
+nbgrader's layout: ``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db``, plus the
+results records in ``dl4cv_records/``. See docs/autograder.md.
+"""
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from dl4cv_grader import manifest as manifests
+from dl4cv_grader.manifest import REPO, ManifestError
+
+
+def _course(args):
+    return Path(args.course_dir or os.environ.get("DL4CV_COURSE_DIR") or ".").resolve()
+
+
+def cmd_release(args):
+    from dl4cv_grader.release import release
+
+    result = release(args.assignment, course_dir=args.course_dir, check=args.check)
+    if args.check:
+        if result.up_to_date:
+            print(f"assignments/{args.assignment} and its manifests are up to date")
+            return 0
+        print(f"assignments/{args.assignment} is out of date with solutions/{args.assignment}:")
+        print("\n".join(f"  {line}" for line in result.differences))
+        print(f"run `dl4cv-grade release {args.assignment}` and commit the result")
+        return 1
+    for path in result.written:
+        print(f"wrote {Path(path).relative_to(REPO)}")
+    print(f"released {args.assignment}" + ("" if result.written else " (nothing changed)"))
+    return 0
+
+
+def cmd_collect(args):
+    from dl4cv_grader.collect import collect
+
+    report = collect(args.assignment, args.source, _course(args), manifests.load(args.assignment))
+    print("\n".join(report.lines()) or "nothing to collect")
+    return 1 if report.problems else 0
+
+
+def cmd_grade(args):
+    from dl4cv_grader.batch import grade_batch
+
+    summary = grade_batch(args.assignment, _course(args), students=args.student, jobs=args.jobs,
+                          isolation=args.isolation)
+    print(f"graded {len(summary.graded)}, unchanged {len(summary.skipped)}; scores are in "
+          f"{_course(args) / 'gradebook.db'}")
+    return 0
+
+
+def cmd_feedback(args):
+    from dl4cv_grader.feedback import feedback
+
+    paths = feedback(args.assignment, _course(args), students=args.student)
+    print(f"wrote {len(paths)} feedback page(s) under {_course(args) / 'feedback'}")
+    return 0
+
+
+def cmd_export(args):
+    from dl4cv_grader.export import export
+
+    rows = export(args.assignment, _course(args), args.to, due=args.due)
+    print(f"wrote {rows} row(s) to {args.to}")
+    return 0
+
+
+def cmd_self(args):
+    from dl4cv_grader.selfgrade import report, self_grade
+
+    record = self_grade(args.path, assignment=args.assignment, isolation=args.isolation)
+    print(report(record))
+    return 0
+
+
+def cmd_hygiene(args):
+    from dl4cv_grader import nbhygiene
+
+    paths = [Path(p) for p in args.paths] or nbhygiene.notebooks_under(REPO / "solutions", REPO / "assignments")
+    bad = 0
+    for path in paths:
+        if args.fix:
+            if nbhygiene.normalise_file(path):
+                print(f"normalised {path}")
+            continue
+        for problem in nbhygiene.problems(path):
+            bad += 1
+            print(f"{path}: {problem}")
+    if bad:
+        print("run `dl4cv-grade hygiene --fix` to normalise")
+    return 1 if bad else 0
+
+
+def cmd_demo(args):
+    from dl4cv_grader import samples
+    from dl4cv_grader.batch import grade_batch
+
+    course = Path(args.course_dir or tempfile.mkdtemp(prefix="dl4cv-demo-course-")).resolve()
+    kinds = ("reference", "blank", "partial", "deleted", "patch_allclose")
+    for kind in kinds:
+        samples.make(kind, course / "submitted" / f"demo_{kind}" / "a1")
+    grade_batch("a1", course, jobs=2, progress=lambda line: None)
+    from dl4cv_grader.feedback import records
+
+    for record in records(course, "a1"):
+        print(f"  {record['student']:22s} {record['score']:4g} / {record['max_score']:g}")
+    print(f"demo course: {course} (feedback: dl4cv-grade feedback a1 --course-dir {course})")
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="dl4cv-grade", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, help_text):
+        s = sub.add_parser(name, help=help_text, description=help_text)
+        s.set_defaults(func=func)
+        return s
+
+    def course(s):
+        s.add_argument("--course-dir", help="nbgrader course folder (default: $DL4CV_COURSE_DIR or .)")
+
+    s = command("release", cmd_release, "generate assignments/<a> from solutions/<a> with nbgrader")
+    s.add_argument("assignment")
+    s.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is out of date")
+    s.add_argument("--course-dir", help="also record the assignment in this course's gradebook")
+    s = command("collect", cmd_collect, "copy submissions from a folder or LMS zip into submitted/")
+    s.add_argument("assignment")
+    s.add_argument("--from", dest="source", required=True, help="folder or .zip of submissions")
+    course(s)
+    s = command("grade", cmd_grade, "grade collected submissions in the sandbox (resumable)")
+    s.add_argument("assignment")
+    s.add_argument("--student", action="append", help="only this student (repeatable)")
+    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel submissions")
+    s.add_argument("--isolation", default="auto", help="sandbox isolation (default: best available)")
+    course(s)
+    s = command("feedback", cmd_feedback, "write one HTML feedback page per student notebook")
+    s.add_argument("assignment")
+    s.add_argument("--student", action="append", help="only this student (repeatable)")
+    course(s)
+    s = command("export", cmd_export, "write grades as CSV (scores from the gradebook)")
+    s.add_argument("assignment")
+    s.add_argument("--to", required=True, help="CSV file to write")
+    s.add_argument("--due", help="due date, e.g. '2025-10-01 23:59' (UTC) for the late columns")
+    course(s)
+    s = command("self", cmd_self, "grade one notebook here and print a report (nothing is stored)")
+    s.add_argument("path")
+    s.add_argument("--assignment", default="a1")
+    s.add_argument("--isolation", default="auto", help="sandbox isolation (default: best available)")
+    s = command("hygiene", cmd_hygiene, "check (or --fix) the notebooks under solutions/ and assignments/")
+    s.add_argument("paths", nargs="*")
+    s.add_argument("--fix", action="store_true")
+    s = command("demo", cmd_demo, "release a1 and grade a few sample submissions")
+    course(s)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ManifestError, ValueError, KeyError) as exc:
+        print(f"dl4cv-grade {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
