@@ -1,0 +1,62 @@
+"""Release: real nbgrader generate_assignment, manifests, the CI --check, gradebook cells."""
+import shutil
+import subprocess
+import sys
+
+from nbgrader.api import Gradebook
+
+from dl4cv_grader import gradebook, manifest
+from dl4cv_grader.manifest import REPO
+from dl4cv_grader.release import release
+
+CLI = [sys.executable, "-m", "dl4cv_grader.cli"]
+
+
+def test_committed_release_is_up_to_date_via_the_cli():
+    run = subprocess.run(CLI + ["release", "a1", "--check"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "up to date" in run.stdout
+
+
+def _copy_repo(tmp_path):
+    for rel in ("solutions", "assignments", "autograder/manifests", "lib/dl4cv/assignments_manifest"):
+        shutil.copytree(REPO / rel, tmp_path / rel)
+    shutil.copy(REPO / "autograder" / "nbgrader_config.py", tmp_path / "autograder")
+    return tmp_path
+
+
+def test_check_reports_an_out_of_date_release_and_release_fixes_it(tmp_path):
+    repo = _copy_repo(tmp_path)
+    assert release("a1", repo=repo, check=True).up_to_date
+    src = repo / "solutions" / "a1" / "knn.ipynb"
+    src.write_text(src.read_text().replace("k-nearest neighbours", "k nearest neighbours", 1))
+    result = release("a1", repo=repo, check=True)
+    assert not result.up_to_date
+    summary = "\n".join(result.differences)
+    assert "assignments/a1/knn.ipynb" in summary and "id" in summary  # the changed cell's id too
+    written = release("a1", repo=repo).written
+    assert repo / "assignments" / "a1" / "knn.ipynb" in written
+    assert release("a1", repo=repo, check=True).up_to_date
+
+
+def test_manifest_contents():
+    knn = manifest.load("a1")["notebooks"]["knn"]
+    assert sum(t["points"] for t in knn["tasks"].values()) == 16
+    assert sum(c["points"] for c in knn["cells"] if c["kind"] == "manual") == 6
+    assert list(knn["tasks"]) == ["knn_two_loops", "knn_predict_labels", "knn_one_loop", "knn_no_loops"]
+    prelude = [c for c in knn["cells"] if c.get("prelude")]
+    assert [c["id"] for c in prelude] == ["knn_class"] and "class KNearestNeighbor" in prelude[0]["prelude"]
+    student = (REPO / "lib" / "dl4cv" / "assignments_manifest" / "a1.json").read_text()
+    assert "a1.knn." not in student and "class KNearestNeighbor" not in student  # no hidden info
+    released = (REPO / "assignments" / "a1" / "knn.ipynb").read_text()
+    assert "dl4cv-check" not in released and "BEGIN SOLUTION" not in released
+    assert "np.sqrt(np.sum(diff * diff))" not in released
+
+
+def test_release_into_a_course_records_the_cells_in_its_gradebook(tmp_path):
+    gradebook.register("a1", tmp_path)
+    with Gradebook(gradebook.db_url(tmp_path)) as gb:
+        nb = gb.find_notebook("knn", "a1")
+        points = {c.name: c.max_score for c in nb.grade_cells}
+    assert points["knn_no_loops_check"] == 6 and points["knn_q1"] == 2
+    assert sum(points.values()) == 22
