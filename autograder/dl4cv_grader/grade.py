@@ -20,7 +20,7 @@ import nbformat
 
 from dl4cv.submit import identify
 
-from dl4cv_grader import checks, manifest as manifests, notebook_io
+from dl4cv_grader import checks, integrity, manifest as manifests, notebook_io
 from dl4cv_grader.manifest import REPO
 from dl4cv_grader.results import CheckResult
 from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
@@ -113,7 +113,9 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         results = run.results
         record["isolation"] = run.isolation
         record["cell_errors"] = [str(e) if not isinstance(e, dict) else e for e in run.cell_errors]
-        record["flags"] = sorted(set(run.flags))
+        static = {flag for gid in nb_manifest["tasks"] for flag in integrity.scan(code.source(gid))
+                  if code.source(gid)}
+        record["flags"] = sorted(set(run.flags) | static | set(integrity.status_flags(results)))
         view = formgrade_view(sub, found, release_path)
     _add_scores(record, nb_manifest, results, found)
     return record, view
