@@ -71,3 +71,24 @@ def quiet_provenance():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataProvenanceWarning)
         yield
+
+
+@pytest.fixture
+def coco_zip(synthetic_root, registry_describing):
+    """``coco_zip(path, tamper=False)``: write a coco_captioning.zip of the synthetic members
+    (laid out as CS231n's zip; with ``tamper`` the vocabulary gains a byte) and make the
+    registry describe the untouched members. Returns ``path``."""
+    import zipfile
+
+    members = synthetic_root / "coco_captioning"
+    dataset = registry_describing("coco_captioning", members)
+
+    def write(path, tamper=False):
+        with zipfile.ZipFile(path, "w") as zf:
+            for m in dataset.members:
+                data = (members / m.path).read_bytes()
+                zf.writestr(f"coco_captioning/{m.path}",
+                            data + b"x" if tamper and m.path.endswith(".json") else data)
+        return path
+
+    return write

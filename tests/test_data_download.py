@@ -3,7 +3,6 @@ import dataclasses
 import http.server
 import socket
 import threading
-import zipfile
 
 import numpy as np
 import pytest
@@ -165,37 +164,28 @@ def test_fetch_installs_verified_files_as_real(server, data_dir, synthetic_root,
     np.testing.assert_array_equal(y_train, y_ref)
 
 
-def test_fetch_zip_is_verified_by_its_members(server, data_dir, synthetic_root, tmp_path,
-                                              monkeypatch, registry_describing, quiet_provenance):
+def _serve_zip(routes, base, monkeypatch, path):
+    """Serve ``path`` and make it the registry's coco zip (no size or sha256, as for the real one)."""
+    routes["/coco.zip"] = (200, path.read_bytes(), "application/zip")
+    remote = dataclasses.replace(REGISTRY["coco_captioning"].archives[0], urls=(base + "/coco.zip",),
+                                 size=None, sha256=None)
+    monkeypatch.setitem(REGISTRY, "coco_captioning",
+                        dataclasses.replace(REGISTRY["coco_captioning"], archives=(remote,)))
+
+
+def test_fetch_zip_is_verified_by_its_members(server, data_dir, tmp_path, monkeypatch, coco_zip,
+                                              quiet_provenance):
     routes, base = server
-    members = synthetic_root / "coco_captioning"
-    registry_describing("coco_captioning", members)
-    with zipfile.ZipFile(tmp_path / "coco_captioning.zip", "w") as zf:
-        for m in REGISTRY["coco_captioning"].members:
-            zf.write(members / m.path, f"coco_captioning/{m.path}")
-    _serve_dataset(routes, base, monkeypatch, "coco_captioning", tmp_path, ["coco_captioning.zip"])
-    remote = REGISTRY["coco_captioning"].archives[0]
-    monkeypatch.setitem(REGISTRY, "coco_captioning", dataclasses.replace(
-        REGISTRY["coco_captioning"], archives=(dataclasses.replace(remote, size=None, sha256=None),)))
+    _serve_zip(routes, base, monkeypatch, coco_zip(tmp_path / "coco_captioning.zip"))
     assert fetch("coco_captioning", progress=False).kind == "real"
     assert read(data_dir / "coco_captioning")["archive"]["verified_by"] == "members"
     assert load_coco_data()["train_features"].shape == (60, 512)
     assert _leftovers(data_dir) == []
 
 
-def test_fetch_rejects_a_zip_whose_member_is_wrong(server, data_dir, synthetic_root, tmp_path,
-                                                   monkeypatch, registry_describing):
+def test_fetch_rejects_a_zip_whose_member_is_wrong(server, data_dir, tmp_path, monkeypatch, coco_zip):
     routes, base = server
-    members = synthetic_root / "coco_captioning"
-    registry_describing("coco_captioning", members)
-    with zipfile.ZipFile(tmp_path / "coco_captioning.zip", "w") as zf:
-        for m in REGISTRY["coco_captioning"].members:
-            data = (members / m.path).read_bytes()
-            zf.writestr(f"coco_captioning/{m.path}", data + b"x" if m.path.endswith(".json") else data)
-    routes["/coco.zip"] = (200, (tmp_path / "coco_captioning.zip").read_bytes(), "application/zip")
-    remote = dataclasses.replace(REGISTRY["coco_captioning"].archives[0], urls=(base + "/coco.zip",))
-    monkeypatch.setitem(REGISTRY, "coco_captioning",
-                        dataclasses.replace(REGISTRY["coco_captioning"], archives=(remote,)))
+    _serve_zip(routes, base, monkeypatch, coco_zip(tmp_path / "coco_captioning.zip", tamper=True))
     with pytest.raises(DatasetCorruptError, match="coco2014_vocab.json"):
         fetch("coco_captioning", progress=False)
     assert dataset_status("coco_captioning").kind == "missing"

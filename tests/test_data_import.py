@@ -2,7 +2,6 @@
 import dataclasses
 import shutil
 import tarfile
-import zipfile
 
 import numpy as np
 import pytest
@@ -73,16 +72,13 @@ def test_a_changed_member_is_refused(tmp_path, data_dir, synthetic_root, registr
 
 
 def test_mnist_gz_files_and_coco_zip_are_imported(tmp_path, data_dir, synthetic_root,
-                                                   registry_describing, quiet_provenance):
+                                                   registry_describing, coco_zip, quiet_provenance):
     registry_describing("mnist", synthetic_root / "mnist")
-    registry_describing("coco_captioning", synthetic_root / "coco_captioning")
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     for m in REGISTRY["mnist"].members:
         shutil.copy(synthetic_root / "mnist" / m.path, mirror / m.path)
-    with zipfile.ZipFile(mirror / "coco_captioning.zip", "w") as zf:
-        for m in REGISTRY["coco_captioning"].members:
-            zf.write(synthetic_root / "coco_captioning" / m.path, f"coco_captioning/{m.path}")
+    coco_zip(mirror / "coco_captioning.zip")
     outcomes = _outcomes(import_from(mirror))
     assert outcomes["mnist"] == outcomes["coco_captioning"] == "imported"
     assert outcomes["cifar10"] == outcomes["imagenet_val"] == "not found"

@@ -16,7 +16,7 @@ import numpy as np
 
 from dl4cv import config
 from dl4cv.data import provenance
-from dl4cv.data.errors import DatasetCorruptError, DatasetMissingError, fix_commands
+from dl4cv.data.errors import DatasetCorruptError, fix_commands, not_installed
 
 BATCHES_DIR = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -106,9 +106,8 @@ def _read_all(root):
     folder = batches_dir(root)
     missing = [n for n in TRAIN_BATCHES + (TEST_BATCH,) if not (folder / n).is_file()]
     if missing:
-        raise DatasetMissingError(
-            f"CIFAR-10 is not installed: {folder} lacks {', '.join(missing)}. "
-            f"Install it with one of:\n{fix_commands('cifar10')}")
+        raise not_installed("cifar10", f"CIFAR-10 is not installed: {folder} lacks "
+                                       f"{', '.join(missing)}")
     record_dir = folder.parent if folder.name == BATCHES_DIR else folder
     kind = provenance.announce(record_dir, _TITLE, stacklevel=4)
     train = [read_batch(folder / n) for n in TRAIN_BATCHES]

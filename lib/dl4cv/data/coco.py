@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from dl4cv.data import provenance
-from dl4cv.data.errors import DatasetCorruptError, DatasetMissingError, fix_commands
+from dl4cv.data.errors import DatasetCorruptError, not_installed
 
 CAPTIONS = "coco2014_captions.h5"
 VOCAB = "coco2014_vocab.json"
@@ -69,9 +69,8 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True, rng=None):
         hint = "" if pca_features else (
             " (the 4096-d fc7 files are optional: use pca_features=True if the synthetic "
             "stand-in or a download without them is installed)")
-        raise DatasetMissingError(
-            f"COCO captioning is incomplete: {base} lacks {', '.join(missing)}{hint}. "
-            f"Install it with one of:\n{fix_commands('coco_captioning')}")
+        raise not_installed("coco_captioning", f"COCO captioning is incomplete: {base} lacks "
+                                               f"{', '.join(missing)}{hint}")
     provenance.announce(base, "COCO captioning")
     data = {}
     with h5py.File(base / CAPTIONS, "r") as f:

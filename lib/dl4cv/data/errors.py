@@ -22,6 +22,11 @@ class DatasetCorruptError(DataError, ValueError):
     """A file exists but is not what it should be (checksum, size, format)."""
 
 
+def not_installed(dataset, what):
+    """The DatasetMissingError a loader raises: ``what`` is missing, and the fixing commands."""
+    return DatasetMissingError(f"{what}. Install it with one of:\n{fix_commands(dataset)}")
+
+
 class DownloadError(DatasetMissingError):
     """Every URL of a file was tried and none gave the verified file."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from dl4cv.data import provenance
-from dl4cv.data.errors import DatasetCorruptError, DatasetMissingError, fix_commands
+from dl4cv.data.errors import DatasetCorruptError, fix_commands, not_installed
 
 FILE = "imagenet_val_25.npz"
 
@@ -23,9 +23,7 @@ def load_imagenet_val(num=None, root=None):
     root = provenance.dataset_dir("imagenet_val") if root is None else Path(root)
     path = root / FILE
     if not path.is_file():
-        raise DatasetMissingError(
-            f"The ImageNet sample is not installed: {path} is missing. "
-            f"Install it with one of:\n{fix_commands('imagenet_val')}")
+        raise not_installed("imagenet_val", f"The ImageNet sample is not installed: {path} is missing")
     provenance.announce(root, "ImageNet sample")
     try:
         with np.load(path, allow_pickle=True) as f:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from dl4cv.data import provenance
-from dl4cv.data.errors import DatasetCorruptError, DatasetMissingError, fix_commands
+from dl4cv.data.errors import DatasetCorruptError, fix_commands, not_installed
 
 FILES = {
     "X_train": "train-images-idx3-ubyte.gz",
@@ -61,9 +61,7 @@ def load_mnist(root=None):
     root = provenance.dataset_dir("mnist") if root is None else Path(root)
     missing = [n for n in FILES.values() if not (root / n).is_file()]
     if missing:
-        raise DatasetMissingError(
-            f"MNIST is not installed: {root} lacks {', '.join(missing)}. "
-            f"Install it with one of:\n{fix_commands('mnist')}")
+        raise not_installed("mnist", f"MNIST is not installed: {root} lacks {', '.join(missing)}")
     provenance.announce(root, "MNIST")
     arrays = {key: read_idx(root / name) for key, name in FILES.items()}
     for split in ("train", "test"):
