@@ -56,7 +56,7 @@ main_job() {
   if [ -n "$from" ]; then
     "$PY" -m dl4cv.data import --from "$from"
   fi
-  "$PY" -m dl4cv.data fetch --fallback-synthetic cifar10 mnist imagenet_val
+  bash data_setup.sh fetch --fallback-synthetic cifar10 mnist imagenet_val
   say "Releasing assignment a1 and grading the sample submissions"
   "$PY" -m dl4cv_grader.cli demo
   "$PY" -c 'import dl4cv.env; dl4cv.env.check()'
