@@ -13,11 +13,12 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from dl4cv_grader.manifest import REPO
-from dl4cv_grader.release import nbgrader_generate
+from dl4cv_grader.release import alembic_on_path, nbgrader_generate
 
 
 def db_url(course_dir):
-    """The SQLite gradebook URL of a course directory."""
+    """The SQLite gradebook URL of a course directory (nbgrader can then create it)."""
+    alembic_on_path()
     return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
 
 
@@ -62,10 +63,13 @@ def write_records(course_dir, records):
 
 
 def scores(course_dir, assignment):
-    """``{(student, notebook): {grade_id: score}}`` from the gradebook (manual scores win)."""
+    """``{(student, notebook): {grade_id: score}}`` from the gradebook (manual scores win;
+    None where neither the grader nor a person has scored the cell yet)."""
     out = {}
     with Gradebook(db_url(course_dir)) as gb:
         for submission in gb.find_assignment(assignment).submissions:
             for nb in submission.notebooks:
-                out[(submission.student.id, nb.name)] = {g.name: g.score for g in nb.grades}
+                out[(submission.student.id, nb.name)] = {
+                    g.name: None if g.auto_score is None and g.manual_score is None else g.score
+                    for g in nb.grades}
     return out

@@ -36,6 +36,13 @@ class ReleaseResult:
         return not self.differences
 
 
+def alembic_on_path():
+    """nbgrader creates a gradebook by running the ``alembic`` script of its environment."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def nbgrader_generate(assignment, repo, release_dir, course_dir):
     """Run nbgrader's generate_assignment from ``repo/solutions`` into ``release_dir``."""
     from nbgrader.converters import GenerateAssignment
@@ -51,10 +58,7 @@ def nbgrader_generate(assignment, repo, release_dir, course_dir):
     db_dir = Path(course_dir) if course_dir is not None else Path(release_dir)
     db_dir.mkdir(parents=True, exist_ok=True)
     cfg.CourseDirectory.db_url = f"sqlite:///{db_dir.resolve() / 'gradebook.db'}"
-    # nbgrader migrates a new gradebook by running the `alembic` script of its environment.
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    alembic_on_path()
     log = logging.getLogger("dl4cv_grader.nbgrader")
     log.setLevel(logging.WARNING)
     converter = GenerateAssignment(coursedir=CourseDirectory(config=cfg), config=cfg, log=log)
