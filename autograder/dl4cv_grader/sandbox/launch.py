@@ -1,0 +1,158 @@
+"""Sets up one sandbox and execs the worker in it: ``python -I launch.py CONFIG_JSON``.
+
+Standalone (standard library only, runs by path before any privilege is dropped). The
+trusted side builds CONFIG_JSON (see ``sandbox/plan.py``); its keys:
+
+``mode``
+    ``"full"``: join the cgroups, enter new mount/pid/net/ipc/uts namespaces, fork a child
+    that becomes pid 1 there, build a private root of read-only binds, pivot into it, mount
+    /proc and a scratch tmpfs, drop to an unprivileged uid/gid with no groups, no
+    capabilities and ``no_new_privs``, set rlimits, exec. The parent stays outside and exits
+    with the child's status (``128 + signal`` if it was killed), so killing the parent
+    (SIGKILL) kills pid 1 (``PDEATHSIG``) and with it every process in the namespace.
+
+    ``"minimal"``: set rlimits, chdir to the scratch directory and exec (the trusted side
+    started us in a new session so it can kill the process group).
+``cgroups``, ``root``, ``binds``, ``symlinks``, ``devices``, ``hide``, ``scratch``,
+``scratch_mb``, ``uid``, ``gid``, ``hostname``, ``rlimits``, ``env``, ``argv``, ``cwd``.
+
+Setup failures exit with status 121 and a message on stderr.
+"""
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+
+SETUP_FAILED = 121
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SYS_PIVOT_ROOT = 155  # x86_64
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    """Raise OSError with errno if a libc call failed."""
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def mount(source, target, fstype, flags, data=None):
+    """mount(2)."""
+    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+           f"mount {source} on {target}")
+
+
+def bind_read_only(source, target):
+    """Bind ``source`` at ``target`` (created like the source), then make it read-only."""
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()  # noqa: SIM115
+    mount(source, target, None, MS_BIND | MS_REC)
+    mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def build_root(cfg):
+    """Assemble the private root filesystem at ``cfg["root"]`` (still as root)."""
+    root = cfg["root"]
+    inside = lambda path: os.path.join(root, path.lstrip("/"))  # noqa: E731
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=755")
+    for source, target in cfg["binds"]:
+        bind_read_only(source, inside(target))
+    for hidden in cfg["hide"]:
+        if os.path.isdir(inside(hidden)):
+            mount("tmpfs", inside(hidden), "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=755")
+    for device in cfg["devices"]:
+        os.makedirs(os.path.dirname(inside(device)), exist_ok=True)
+        open(inside(device), "a").close()  # noqa: SIM115
+        mount(device, inside(device), None, MS_BIND)
+    for target, link in cfg["symlinks"]:
+        os.makedirs(os.path.dirname(inside(link)), exist_ok=True)
+        os.symlink(target, inside(link))
+    os.makedirs(inside("/proc"))
+    scratch = inside(cfg["scratch"])
+    os.makedirs(scratch)
+    mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={cfg['scratch_mb']}m,mode=700,uid={cfg['uid']},gid={cfg['gid']}")
+    os.mkdir(os.path.join(scratch, "tmp"), 0o700)
+    os.chown(os.path.join(scratch, "tmp"), cfg["uid"], cfg["gid"])
+    mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def enter_root(root):
+    """pivot_root into ``root``, detach the old root, mount a /proc for the new pid namespace."""
+    os.chdir(root)
+    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def drop_privileges(uid, gid):
+    """Become ``uid``/``gid`` with no supplementary groups; capabilities go with uid 0."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def set_rlimits(limits):
+    """Apply ``{"RLIMIT_CPU": [soft, hard], ...}``."""
+    for name, (soft, hard) in limits.items():
+        resource.setrlimit(getattr(resource, name), (soft, hard))
+
+
+def become_pid_one(cfg):
+    """Fork into the new pid namespace; the parent waits and mirrors the child's status."""
+    child = os.fork()
+    if child:
+        os.close(int(cfg["argv"][-1]))  # only the sandbox may hold the protocol socket
+        _, status = os.waitpid(child, 0)
+        os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+
+
+def full(cfg):
+    """Namespaces, private root, unprivileged user (see the module docstring)."""
+    for procs in cfg["cgroups"]:
+        with open(procs, "w") as f:
+            f.write("0")
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    become_pid_one(cfg)
+    _check(_libc.sethostname(cfg["hostname"].encode(), len(cfg["hostname"])), "sethostname")
+    build_root(cfg)
+    enter_root(cfg["root"])
+    set_rlimits(cfg["rlimits"])
+    drop_privileges(cfg["uid"], cfg["gid"])
+
+
+def main(argv):
+    """Entry point; see the module docstring."""
+    cfg = json.loads(argv[1])
+    os.umask(0o022)
+    try:
+        if cfg["mode"] == "full":
+            full(cfg)
+        else:
+            set_rlimits(cfg["rlimits"])
+        os.chdir(cfg["cwd"])
+        os.execve(cfg["argv"][0], cfg["argv"], cfg["env"])
+    except OSError as exc:
+        print(f"dl4cv sandbox setup failed: {exc}", file=sys.stderr, flush=True)
+        os._exit(SETUP_FAILED)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

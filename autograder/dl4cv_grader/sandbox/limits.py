@@ -1,0 +1,26 @@
+"""Resource limits for one sandbox."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits applied to one sandbox (all its processes together where the OS allows).
+
+    memory_mb: RAM, no swap (cgroup ``memory`` + ``memsw``; else RLIMIT_AS per process).
+    cpu_seconds: CPU time per process over the sandbox's life (RLIMIT_CPU) -> ``timeout``.
+    wall_seconds_per_call: wall clock for one call/new/get from a check -> ``timeout``.
+    wall_seconds_setup: wall clock for executing all the notebook's cells.
+    processes: tasks (processes and threads) at once (cgroup ``pids``, plus RLIMIT_NPROC).
+    file_mb: largest file the sandbox may write (RLIMIT_FSIZE).
+    scratch_mb: size of the scratch tmpfs (full isolation).
+    output_kb: stdout and stderr kept, each; the rest is counted and dropped.
+    """
+
+    memory_mb: int = 1024
+    cpu_seconds: int = 120
+    wall_seconds_per_call: float = 20.0
+    wall_seconds_setup: float = 60.0
+    processes: int = 64
+    file_mb: int = 64
+    scratch_mb: int = 256
+    output_kb: int = 256

@@ -1,0 +1,150 @@
+"""What a sandbox will look like: the launcher's configuration for ``full`` or ``minimal``.
+
+Full isolation builds the sandbox's root filesystem from an allow-list (see
+:func:`full_binds`): the system directories, the Python installation and virtualenv, the
+``dl4cv`` library, the worker's two files, and any ``exposed_paths`` (e.g. a dataset), all
+read-only. Nothing else of the host exists inside: not the autograder, solutions, the
+gradebook, other submissions, /root, /home or /tmp. ``hidden_paths`` that lie *inside* an
+exposed directory are covered with an empty tmpfs.
+"""
+import atexit
+import functools
+import importlib.util
+import os
+import shutil
+import sys
+import tempfile
+
+from . import slots
+
+WORKER_FILES = ("worker.py", "protocol.py")
+SANDBOX_WORKER_DIR = "/opt/dl4cv-worker"
+SCRATCH = "/scratch"
+SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
+ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+DEV_LINKS = (("/proc/self/fd", "/dev/fd"), ("/proc/self/fd/0", "/dev/stdin"),
+             ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr"))
+#: Passed through from the grader's environment when set.
+PASSED_ENV = ("DL4CV_SMOKE",)
+THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "NUMBA_NUM_THREADS": "1"}
+
+FULL_DESCRIPTION = (
+    "full: own uid/gid {uid} (no groups, no capabilities, no_new_privs); new pid, mount, "
+    "network (no interfaces up), ipc and uts namespaces; private read-only root with only "
+    "the system, Python, dl4cv and exposed paths; {scratch_mb} MB scratch tmpfs; {memory}; "
+    "pids cgroup {processes}; rlimits cpu {cpu}s, file {file_mb} MB, no core dumps"
+)
+MINIMAL_MISSING = (
+    "no separate user", "network not blocked", "instructor and other files readable",
+    "process count not limited", "memory limited per process (address space) only",
+    "processes that leave the session are found by an environment marker only",
+)
+
+
+@functools.lru_cache(maxsize=None)
+def worker_dir():
+    """A world-readable directory holding copies of ``worker.py`` and ``protocol.py``."""
+    directory = tempfile.mkdtemp(prefix="dl4cv-worker-")
+    os.chmod(directory, 0o755)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in WORKER_FILES:
+        shutil.copyfile(os.path.join(package, name), os.path.join(directory, name))
+        os.chmod(os.path.join(directory, name), 0o644)
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
+def default_hidden_paths():
+    """Instructor material hidden by default: the autograder and the repo's solutions."""
+    autograder = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return [autograder, os.path.join(os.path.dirname(autograder), "solutions")]
+
+
+def library_dirs():
+    """Directories of the packages the sandbox must import from outside the virtualenv."""
+    spec = importlib.util.find_spec("dl4cv")
+    return list(spec.submodule_search_locations) if spec and spec.submodule_search_locations else []
+
+
+def full_binds(exposed_paths):
+    """``(binds, symlinks)``: read-only ``(source, target)`` binds and ``(target, link)`` links."""
+    binds, links = [], []
+    for path in SYSTEM_DIRS + ETC_FILES:
+        if os.path.islink(path):
+            links.append((os.readlink(path), path))
+        elif os.path.exists(path):
+            binds.append((path, path))
+    prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
+    for path in sorted(prefixes) + library_dirs() + [os.path.realpath(p) for p in exposed_paths]:
+        binds.append((path, path))
+    binds.append((worker_dir(), SANDBOX_WORKER_DIR))
+    return binds, links
+
+
+def _inside_any(path, parents):
+    return any(os.path.commonpath([path, parent]) == parent for parent in parents)
+
+
+def base_env(home, extra):
+    """The sandbox's whole environment (nothing else is inherited)."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": os.path.join(home, "tmp"),
+           "NUMBA_CACHE_DIR": os.path.join(home, ".cache", "numba"), "MPLBACKEND": "Agg",
+           "LANG": "C.UTF-8", **THREAD_ENV}
+    env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
+    env.update(extra)
+    return env
+
+
+def full_config(limits, slot, cgroup, fd, hidden_paths, exposed_paths):
+    """Launcher configuration and description for full isolation in ``slot``."""
+    binds, links = full_binds(exposed_paths)
+    sources = [source for source, _ in binds]
+    hide = [os.path.realpath(p) for p in hidden_paths]
+    root = os.path.join(slots.RUNTIME_DIR, "newroot")
+    os.makedirs(root, mode=0o700, exist_ok=True)
+    rlimits = {
+        "RLIMIT_CPU": [limits.cpu_seconds, limits.cpu_seconds + 2],
+        "RLIMIT_NPROC": [limits.processes, limits.processes],
+        "RLIMIT_FSIZE": [limits.file_mb * 2**20] * 2,
+        "RLIMIT_CORE": [0, 0],
+    }
+    if cgroup is None:
+        rlimits["RLIMIT_AS"] = [limits.memory_mb * 2**20] * 2
+    readable = os.pathsep.join([target for _, target in binds])
+    config = {
+        "mode": "full", "cgroups": cgroup.procs_files() if cgroup else [], "root": root,
+        "binds": binds, "symlinks": links + list(DEV_LINKS) + [(SCRATCH + "/tmp", "/tmp")],
+        "devices": list(DEVICES), "hide": [h for h in hide if _inside_any(h, sources)],
+        "scratch": SCRATCH, "scratch_mb": limits.scratch_mb, "uid": slot.uid, "gid": slot.uid,
+        "hostname": "sandbox", "rlimits": rlimits, "cwd": SCRATCH,
+        "env": base_env(SCRATCH, {"DL4CV_SANDBOX_READABLE": readable}),
+        "argv": [sys.executable, "-I", os.path.join(SANDBOX_WORKER_DIR, "worker.py"), str(fd)],
+    }
+    memory = (f"memory cgroup {limits.memory_mb} MB" + (" incl. swap" if cgroup and cgroup.memsw else "")
+              if cgroup else f"address space {limits.memory_mb} MB per process (no cgroups)")
+    description = FULL_DESCRIPTION.format(
+        uid=slot.uid, scratch_mb=limits.scratch_mb, memory=memory,
+        processes=limits.processes if cgroup else "unavailable", cpu=limits.cpu_seconds, file_mb=limits.file_mb)
+    return config, description
+
+
+def minimal_config(limits, scratch, fd, token):
+    """Launcher configuration and description for minimal isolation (any user)."""
+    os.makedirs(os.path.join(scratch, "tmp"), exist_ok=True)
+    config = {
+        "mode": "minimal", "cwd": scratch,
+        "rlimits": {
+            "RLIMIT_AS": [limits.memory_mb * 2**20] * 2,
+            "RLIMIT_CPU": [limits.cpu_seconds, limits.cpu_seconds + 2],
+            "RLIMIT_FSIZE": [limits.file_mb * 2**20] * 2,
+            "RLIMIT_CORE": [0, 0],
+        },
+        "env": base_env(scratch, {"DL4CV_SANDBOX_TOKEN": token, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}),
+        "argv": [sys.executable, "-I", os.path.join(worker_dir(), "worker.py"), str(fd)],
+    }
+    description = (f"minimal: rlimits (address space {limits.memory_mb} MB, cpu {limits.cpu_seconds}s, "
+                   f"file {limits.file_mb} MB, no core dumps), scratch cwd, stdin closed, process-group kill; "
+                   "MISSING: " + "; ".join(MINIMAL_MISSING))
+    return config, description
