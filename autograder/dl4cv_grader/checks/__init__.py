@@ -7,11 +7,15 @@ a function ``fn(student, code)`` where ``student`` is the sandboxed ``Student`` 
 returns None (full marks) or a fraction, or raises ``CheckFailed`` / ``PolicyViolation``.
 """
 import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
-# Modules holding checks; each registers its checks when imported.
-MODULES = ("dl4cv_grader.checks.a1_knn",)
+
+def _load_all():
+    """Import every module of this package (``<assignment>_<notebook>.py``): each registers its checks."""
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,7 @@ def register(check_id, points, task):
 
 def get(check_id):
     """The CheckSpec for ``check_id``; raises KeyError naming the known ids."""
-    for module in MODULES:
-        importlib.import_module(module)
+    _load_all()
     if check_id not in _REGISTRY:
         raise KeyError(
             f"no check registered as {check_id!r}; known: {', '.join(sorted(_REGISTRY))}. "
