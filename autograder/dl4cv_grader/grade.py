@@ -42,7 +42,7 @@ def build_cells(notebook_manifest, found):
             if text and text not in preludes:
                 preludes.append(text)
     preludes += [c["prelude"] for c in notebook_manifest["cells"] if c.get("prelude")]
-    cells = [CodeCell("prelude", "\n\n".join(preludes))]
+    cells = [CodeCell("prelude", "\n\n".join(preludes), student=False)]
     for gid in notebook_manifest["tasks"]:
         if found[gid].cells:
             cells.append(CodeCell(gid, found[gid].source))
@@ -94,7 +94,7 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         "submission": str(path), "submission_sha256": sub.sha256, "timestamp": timestamp,
         "manifest": manifest_digest(manifest), "graded_at": datetime.now(timezone.utc).isoformat(),
         "read_flags": sub.flags, "notes": notes, "mapping": [], "changed_locked": [],
-        "isolation": None, "cell_errors": [], "flags": [],
+        "isolation": None, "cell_errors": {}, "flags": [],
     }
     found = {}
     release_path = Path(repo) / "assignments" / assignment / f"{notebook}.ipynb"
@@ -112,7 +112,7 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
                          hidden_paths=[str(p) for p in hidden_paths])
         results = run.results
         record["isolation"] = run.isolation
-        record["cell_errors"] = [str(e) if not isinstance(e, dict) else e for e in run.cell_errors]
+        record["cell_errors"] = dict(run.cell_errors)
         static = {flag for gid in nb_manifest["tasks"] for flag in integrity.scan(code.source(gid))
                   if code.source(gid)}
         record["flags"] = sorted(set(run.flags) | static | set(integrity.status_flags(results)))

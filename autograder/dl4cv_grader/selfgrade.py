@@ -21,7 +21,9 @@ def report(record):
     if record["changed_locked"]:
         lines.append(f"  - locked cells changed (the originals were used): {', '.join(record['changed_locked'])}")
     if record["cell_errors"]:
-        lines += ["", "Errors while running your cells:"] + [f"  - {e}" for e in record["cell_errors"]]
+        lines += ["", "Errors while running your cells:"] + [
+            f"  - {task}: {trace.strip().splitlines()[-1] if trace.strip() else 'error'}"
+            for task, trace in record["cell_errors"].items()]
     if record["flags"]:
         lines += ["", f"Integrity flags: {', '.join(record['flags'])}"]
     isolation = record.get("isolation")

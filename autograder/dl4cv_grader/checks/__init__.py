@@ -1,21 +1,25 @@
 """Hidden checks, registered by check id (``a1.knn.no_loops``).
 
 A notebook's hidden-test region only *names* its checks (``# dl4cv-check: <check id>``); the
-code lives in this package, one module per notebook, so it never reaches students. A check is
+code lives in this package, one module per notebook named after the id's first two parts
+(``a1.knn.*`` in ``a1_knn.py``), so it never reaches students. A check is
 a function ``fn(student, code)`` where ``student`` is the sandboxed ``Student`` and ``code`` the
 :class:`~dl4cv_grader.notebook_io.TaskCode` of the submission (for static policy checks). It
 returns None (full marks) or a fraction, or raises ``CheckFailed`` / ``PolicyViolation``.
 """
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
 
-def _load_all():
-    """Import every module of this package (``<assignment>_<notebook>.py``): each registers its checks."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+def _load(check_id):
+    """Import the module that registers ``check_id``: ``a1.knn.no_loops`` -> ``checks/a1_knn.py``."""
+    module = "_".join(check_id.split(".")[:2])
+    try:
+        importlib.import_module(f"{__name__}.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{module}":
+            raise
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ def register(check_id, points, task):
 
 def get(check_id):
     """The CheckSpec for ``check_id``; raises KeyError naming the known ids."""
-    _load_all()
+    _load(check_id)
     if check_id not in _REGISTRY:
         raise KeyError(
             f"no check registered as {check_id!r}; known: {', '.join(sorted(_REGISTRY))}. "
