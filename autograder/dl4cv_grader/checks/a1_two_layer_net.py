@@ -19,7 +19,7 @@ from dl4cv.gradient_check import relative_errors
 
 from dl4cv_grader.checks import register
 from dl4cv_grader.results import CheckFailed, PolicyViolation
-from dl4cv_grader.runner import static_uses
+from dl4cv_grader.student import static_uses
 
 # What the notebook's setup cell gives the graded code.
 PRELUDE = "import numpy as np\n"
@@ -31,7 +31,7 @@ LAYER_NAMES = ReferenceNet.LAYER_NAMES
 
 def policy(student, code, task, forbidden=FORBIDDEN):
     """Refuse delegation to the library: statically in the task's code, and at run time."""
-    used = static_uses(code.source(task), list(forbidden))
+    used = static_uses(code.source(task), list(forbidden), context=PRELUDE)
     if used:
         raise PolicyViolation(
             f"your code for this task uses {', '.join(sorted(set(used)))}; write the computation "

@@ -1,0 +1,137 @@
+"""Grading a1/two_layer_net and a1/features through the real path (manifest, mapping, sandbox
+runner, hidden checks): reference solutions get full marks, blank releases zero, and each
+typical student bug, one per submission, loses points in its own task and nowhere else."""
+import re
+
+import nbformat
+import pytest
+
+from dl4cv_grader import manifest as manifests
+from dl4cv_grader.grade import grade_file
+from dl4cv_grader.manifest import REPO
+
+pytestmark = pytest.mark.slow
+_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.M)
+
+# (notebook, task grade_id, what the student got wrong, [(reference text, buggy text), ...])
+BUGS = [
+    ("two_layer_net", "tln_affine_forward", "no reshape of 4-d input",
+     [("x.reshape(x.shape[0], -1) @ w + b", "x @ w + b")]),
+    ("two_layer_net", "tln_affine_forward", "bias forgotten",
+     [("x.reshape(x.shape[0], -1) @ w + b", "x.reshape(x.shape[0], -1) @ w")]),
+    ("two_layer_net", "tln_affine_forward", "reshape in the wrong order",
+     [("x.reshape(x.shape[0], -1) @ w + b", "x.reshape(-1, x.shape[0]).T @ w + b")]),
+    ("two_layer_net", "tln_affine_backward", "db summed over the wrong axis",
+     [("db = np.sum(dout, axis=0)", "db = np.sum(dout, axis=1)")]),
+    ("two_layer_net", "tln_affine_backward", "dx not reshaped to the input's shape",
+     [("dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T")]),
+    ("two_layer_net", "tln_affine_backward", "dw divided by N",
+     [("dw = x.reshape(x.shape[0], -1).T @ dout", "dw = x.reshape(x.shape[0], -1).T @ dout / x.shape[0]")]),
+    ("two_layer_net", "tln_relu_forward", "returns the mask instead of the values",
+     [("out = np.maximum(0, x)", "out = (x > 0) * 1.0")]),
+    ("two_layer_net", "tln_relu_forward", "flattens the input",
+     [("out = np.maximum(0, x)", "out = np.maximum(0, x.reshape(x.shape[0], -1))")]),
+    ("two_layer_net", "tln_relu_forward", "leaky slope for negative inputs",
+     [("out = np.maximum(0, x)", "out = np.maximum(0, x) + 0.01 * np.minimum(0, x)")]),
+    ("two_layer_net", "tln_relu_backward", "gradient passed at x == 0",
+     [("dx = dout * (x > 0)", "dx = dout * (x >= 0)")]),
+    ("two_layer_net", "tln_relu_backward", "mask of the output with the wrong inequality",
+     [("dx = dout * (x > 0)", "dx = dout * (np.maximum(0, x) >= 0)")]),
+    ("two_layer_net", "tln_relu_backward", "returns the mask without dout",
+     [("dx = dout * (x > 0)", "dx = (x > 0) * 1.0")]),
+    ("two_layer_net", "tln_svm_loss", "loss not divided by N",
+     [("loss = np.sum(margins) / num_train", "loss = np.sum(margins)")]),
+    ("two_layer_net", "tln_svm_loss", "the correct class counted as a margin",
+     [("margins[rows, y] = 0.0\n", "")]),
+    ("two_layer_net", "tln_svm_loss", "gradient not divided by N",
+     [("dx[rows, y] = -np.sum(dx, axis=1)\n    dx /= num_train", "dx[rows, y] = -np.sum(dx, axis=1)")]),
+    ("two_layer_net", "tln_softmax_loss", "no shift by the row maximum",
+     [("shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x")]),
+    ("two_layer_net", "tln_softmax_loss", "loss not divided by N",
+     [("loss = -np.sum(log_probs[rows, y]) / num_train", "loss = -np.sum(log_probs[rows, y])")]),
+    ("two_layer_net", "tln_softmax_loss", "gradient misses the -1 at the correct class",
+     [("dx[rows, y] -= 1.0\n", "")]),
+    ("two_layer_net", "tln_net_loss", "no ReLU between the layers",
+     [("activations, relu_cache = relu_forward(hidden)", "activations, relu_cache = hidden, hidden"),
+      ("dhidden = relu_backward(dactivations, relu_cache)", "dhidden = dactivations")]),
+    ("two_layer_net", "tln_net_loss", "regularization without the 0.5",
+     [("loss = data_loss + 0.5 * self.reg", "loss = data_loss + self.reg")]),
+    ("two_layer_net", "tln_net_loss", "regularization missing from the gradients",
+     [('grads["W1"] += self.reg * W1\n    grads["W2"] += self.reg * W2\n', "")]),
+    ("two_layer_net", "tln_net_loss", "delegates to the library's layers",
+     [("data_loss, dscores = softmax_loss(scores, y)",
+       "from dl4cv.layers import softmax_loss as library_softmax\n"
+       "    data_loss, dscores = library_softmax(scores, y)")]),
+    ("features", "feat_normalize", "each set standardised with its own mean",
+     [("scaled = (feats - mean) / std", "scaled = (feats - feats.mean(axis=0)) / std")]),
+    ("features", "feat_normalize", "no bias column",
+     [("return np.hstack([scaled, np.ones((feats.shape[0], 1))])", "return scaled")]),
+    ("features", "feat_normalize", "division by a zero standard deviation",
+     [("std[std == 0] = 1.0\n", "")]),
+]
+
+
+def reference_sources(notebook):
+    """grade_id -> the reference source of each solution cell of a source notebook (markers removed)."""
+    nb = nbformat.read(REPO / "solutions" / "a1" / f"{notebook}.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: _MARKER.sub("", c.source)
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def write_submission(folder, notebook, sources):
+    """The released notebook with the solution cells in ``sources`` filled in; returns its path."""
+    nb = nbformat.read(REPO / "assignments" / "a1" / f"{notebook}.ipynb", as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in sources:
+            cell.source = sources[gid]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notebook}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def bugged(sources, task, replacements):
+    """``sources`` with the reference text of ``task`` replaced, each replacement exactly once."""
+    text = sources[task]
+    for old, new in replacements:
+        assert text.count(old) == 1, f"{task}: {old!r} is not in the reference exactly once"
+        text = text.replace(old, new)
+    return {**sources, task: text}
+
+
+def task_scores(record):
+    """task grade_id -> (score, max score) summed over its checks."""
+    out = {}
+    for row in record["checks"]:
+        score, total = out.get(row["task"], (0.0, 0.0))
+        out[row["task"]] = (score + row["score"], total + row["max_score"])
+    return out
+
+
+def _grade(path, notebook):
+    record, _ = grade_file(path, "a1", notebook=notebook)
+    return record
+
+
+@pytest.mark.parametrize("notebook", ["two_layer_net", "features"])
+def test_reference_gets_full_marks_and_blank_gets_zero(notebook, tmp_path):
+    tasks = manifests.load("a1")["notebooks"][notebook]["tasks"]
+    full = _grade(write_submission(tmp_path / "ref", notebook, reference_sources(notebook)), notebook)
+    assert full["score"] == full["max_score"] > 0, [(r["check_id"], r["message"]) for r in full["checks"]]
+    assert {r["task"] for r in full["checks"]} == set(tasks)
+    blank = _grade(write_submission(tmp_path / "blank", notebook, {}), notebook)
+    assert blank["score"] == 0 and blank["max_score"] == full["max_score"]
+    assert all(r["status"] in ("error", "fail") and r["message"] for r in blank["checks"])
+
+
+@pytest.mark.parametrize("notebook, task, bug, replacements", BUGS, ids=[f"{t}: {b}" for _, t, b, _ in BUGS])
+def test_a_bug_costs_points_in_its_own_task_only(notebook, task, bug, replacements, tmp_path):
+    sources = bugged(reference_sources(notebook), task, replacements)
+    record = _grade(write_submission(tmp_path, notebook, sources), notebook)
+    scores = task_scores(record)
+    assert scores[task][0] < scores[task][1], f"{bug}: task {task} kept all its points"
+    others = {t: s for t, s in scores.items() if t != task and s[0] != s[1]}
+    assert others == {}, f"{bug}: other tasks lost points: {others}"
+    lost = [r for r in record["checks"] if r["task"] == task and r["score"] < r["max_score"]]
+    assert all(r["message"] for r in lost)  # the student is told what failed
