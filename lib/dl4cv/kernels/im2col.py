@@ -45,20 +45,19 @@ def _im2col_kernel(x, HH, WW, stride, pad, Ho, Wo, cols):
             for j in range(WW):
                 xlo, xhi = _valid_range(Wo, j - pad, stride, W)
                 row = (c * HH + i) * WW + j
-                base = n * P
                 for y in range(Ho):
-                    dst = base + y * Wo
+                    dst = cols[row, n * P + y * Wo : n * P + (y + 1) * Wo]
                     if y < ylo or y >= yhi:
-                        for xo in range(Wo):
-                            cols[row, dst + xo] = 0
+                        dst[:] = 0
                         continue
-                    src_y = y * stride + i - pad
-                    for xo in range(xlo):
-                        cols[row, dst + xo] = 0
-                    for xo in range(xlo, xhi):
-                        cols[row, dst + xo] = x[n, c, src_y, xo * stride + j - pad]
-                    for xo in range(xhi, Wo):
-                        cols[row, dst + xo] = 0
+                    src = x[n, c, y * stride + i - pad]
+                    dst[:xlo] = 0
+                    dst[xhi:] = 0
+                    if stride == 1:
+                        dst[xlo:xhi] = src[xlo + j - pad : xhi + j - pad]
+                    else:
+                        for xo in range(xlo, xhi):
+                            dst[xo] = src[xo * stride + j - pad]
 
 
 @njit(cache=True, parallel=True)
@@ -68,9 +67,7 @@ def _col2im_kernel(cols, HH, WW, stride, pad, Ho, Wo, dx):
     for nc in prange(N * C):
         n = nc // C
         c = nc % C
-        for h in range(H):
-            for w in range(W):
-                dx[n, c, h, w] = 0
+        dx[n, c] = 0
         for i in range(HH):
             ylo, yhi = _valid_range(Ho, i - pad, stride, H)
             for j in range(WW):
@@ -78,9 +75,9 @@ def _col2im_kernel(cols, HH, WW, stride, pad, Ho, Wo, dx):
                 row = (c * HH + i) * WW + j
                 for y in range(ylo, yhi):
                     src = n * P + y * Wo
-                    dst_y = y * stride + i - pad
+                    dst = dx[n, c, y * stride + i - pad]
                     for xo in range(xlo, xhi):
-                        dx[n, c, dst_y, xo * stride + j - pad] += cols[row, src + xo]
+                        dst[xo * stride + j - pad] += cols[row, src + xo]
 
 
 def im2col(x, HH, WW, stride, pad):

@@ -37,10 +37,8 @@ def _max_pool_forward_kernel(x, ph, pw, stride, out, argmax):
 @njit(cache=True, parallel=True)
 def _max_pool_backward_kernel(dout, argmax, dx):
     P, Ho, Wo = dout.shape
-    HW = dx.shape[1]
     for p in prange(P):
-        for k in range(HW):
-            dx[p, k] = 0
+        dx[p] = 0
         for y in range(Ho):
             for xo in range(Wo):
                 dx[p, argmax[p, y, xo]] += dout[p, y, xo]
@@ -64,12 +62,9 @@ def _avg_pool_forward_kernel(x, ph, pw, stride, out):
 @njit(cache=True, parallel=True)
 def _avg_pool_backward_kernel(dout, ph, pw, stride, dx):
     P, Ho, Wo = dout.shape
-    H, W = dx.shape[1], dx.shape[2]
     scale = 1.0 / (ph * pw)
     for p in prange(P):
-        for h in range(H):
-            for w in range(W):
-                dx[p, h, w] = 0
+        dx[p] = 0
         for y in range(Ho):
             for xo in range(Wo):
                 g = dout[p, y, xo] * scale

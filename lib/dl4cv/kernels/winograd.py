@@ -154,13 +154,10 @@ def _add_row(dxp, n, c, h, w, e0, e1, e2, e3):
 @njit(cache=True, parallel=True)
 def _input_adjoint_kernel(dV, th, tw, pad, dxp, dx):
     N, C, H, W = dx.shape
-    Hp, Wp = dxp.shape[2], dxp.shape[3]
     for nc in prange(N * C):
         n = nc // C
         c = nc % C
-        for h in range(Hp):
-            for w in range(Wp):
-                dxp[n, c, h, w] = 0
+        dxp[n, c] = 0
         for ty in range(th):
             for tx in range(tw):
                 t = (n * th + ty) * tw + tx
@@ -180,9 +177,7 @@ def _input_adjoint_kernel(dV, th, tw, pad, dxp, dx):
                 _add_row(dxp, n, c, h + 2, w, e0, e1, e2, e3)
                 e0, e1, e2, e3 = _b(a3, b3, c3, d3)
                 _add_row(dxp, n, c, h + 3, w, e0, e1, e2, e3)
-        for h in range(H):
-            for w in range(W):
-                dx[n, c, h, w] = dxp[n, c, h + pad, w + pad]
+        dx[n, c] = dxp[n, c, pad : pad + H, pad : pad + W]
 
 
 def filter_transform(w):
