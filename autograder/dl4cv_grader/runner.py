@@ -178,6 +178,7 @@ def _run_one(session, check):
     if session.sandbox is not None:
         _add_flags(flags, session.sandbox.observe_limits())
     if student.died is not None:
+        _add_flags(flags, getattr(student.died, "flags", []))
         session.stop()
     return CheckResult(check.check_id, score, float(check.points), status, message[:MAX_MESSAGE],
                        round(time.monotonic() - started, 3), flags)

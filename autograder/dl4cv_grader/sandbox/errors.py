@@ -60,7 +60,8 @@ class CallTimeout(StudentCodeError):
 
 
 class SandboxDied(StudentCodeError):
-    """The sandboxed Python process died; ``kind`` is ``memory``, ``crash`` or ``timeout``."""
+    """The sandboxed Python process died; ``kind`` is ``memory``, ``crash`` or ``timeout``;
+    ``flags`` are the limits observed hit (e.g. ``limit:memory``)."""
 
     MESSAGES = {
         "memory": "your code used more memory than allowed ({detail})",
@@ -68,6 +69,6 @@ class SandboxDied(StudentCodeError):
         "crash": "the Python process running your code ended unexpectedly ({detail})",
     }
 
-    def __init__(self, kind, detail=""):
+    def __init__(self, kind, detail="", flags=()):
         super().__init__(self.MESSAGES[kind].format(detail=detail).replace(" ()", ""))
-        self.kind, self.detail = kind, detail
+        self.kind, self.detail, self.flags = kind, detail, list(flags)

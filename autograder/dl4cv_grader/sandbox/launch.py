@@ -7,9 +7,12 @@ trusted side builds CONFIG_JSON (see ``sandbox/plan.py``); its keys:
     ``"full"``: join the cgroups, enter new mount/pid/net/ipc/uts namespaces, fork a child
     that becomes pid 1 there, build a private root of read-only binds, pivot into it, mount
     /proc and a scratch tmpfs, drop to an unprivileged uid/gid with no groups, no
-    capabilities and ``no_new_privs``, set rlimits, exec. The parent stays outside and exits
-    with the child's status (``128 + signal`` if it was killed), so killing the parent
-    (SIGKILL) kills pid 1 (``PDEATHSIG``) and with it every process in the namespace.
+    capabilities and ``no_new_privs``, set rlimits, fork again and exec the worker. pid 1
+    (unprivileged) only reaps orphans and exits with the worker's status: the worker must
+    not be pid 1 itself, since pid 1 ignores signals it has no handler for (SIGXCPU!).
+    The first parent stays outside and exits with pid 1's status (``128 + signal`` if it
+    was killed), so killing it (SIGKILL) kills pid 1 (``PDEATHSIG``) and with it every
+    process in the namespace.
 
     ``"minimal"``: set rlimits, chdir to the scratch directory and exec (the trusted side
     started us in a new session so it can kill the process group).
@@ -113,14 +116,20 @@ def set_rlimits(limits):
         resource.setrlimit(getattr(resource, name), (soft, hard))
 
 
-def become_pid_one(cfg):
-    """Fork into the new pid namespace; the parent waits and mirrors the child's status."""
+def _exit_like(status):
+    """Exit with the wait ``status`` of a child (``128 + signal`` if it was killed)."""
+    os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+
+
+def fork_and_wait(fd):
+    """Fork; the parent closes ``fd``, waits for the child and exits like it; the child returns."""
     child = os.fork()
     if child:
-        os.close(int(cfg["argv"][-1]))  # only the sandbox may hold the protocol socket
-        _, status = os.waitpid(child, 0)
-        os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+        os.close(fd)
+        while True:
+            pid, status = os.wait()  # also reaps orphans when we are pid 1
+            if pid == child:
+                _exit_like(status)
 
 
 def full(cfg):
@@ -130,12 +139,15 @@ def full(cfg):
             f.write("0")
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    become_pid_one(cfg)
+    fd = int(cfg["argv"][-1])
+    fork_and_wait(fd)
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
     _check(_libc.sethostname(cfg["hostname"].encode(), len(cfg["hostname"])), "sethostname")
     build_root(cfg)
     enter_root(cfg["root"])
     set_rlimits(cfg["rlimits"])
     drop_privileges(cfg["uid"], cfg["gid"])
+    fork_and_wait(fd)
 
 
 def main(argv):

@@ -113,9 +113,11 @@ def full_config(limits, slot, cgroup, fd, hidden_paths, exposed_paths):
     if cgroup is None:
         rlimits["RLIMIT_AS"] = [limits.memory_mb * 2**20] * 2
     readable = os.pathsep.join([target for _, target in binds])
+    if not any(_inside_any(target, ["/tmp"]) for _, target in binds):
+        links.append((SCRATCH + "/tmp", "/tmp"))
     config = {
         "mode": "full", "cgroups": cgroup.procs_files() if cgroup else [], "root": root,
-        "binds": binds, "symlinks": links + list(DEV_LINKS) + [(SCRATCH + "/tmp", "/tmp")],
+        "binds": binds, "symlinks": links + list(DEV_LINKS),
         "devices": list(DEVICES), "hide": [h for h in hide if _inside_any(h, sources)],
         "scratch": SCRATCH, "scratch_mb": limits.scratch_mb, "uid": slot.uid, "gid": slot.uid,
         "hostname": "sandbox", "rlimits": rlimits, "cwd": SCRATCH,

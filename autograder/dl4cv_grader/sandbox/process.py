@@ -157,16 +157,16 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             code = None
         self.kill()
-        limits_hit = self.observe_limits()
-        if "limit:memory" in limits_hit:
-            return SandboxDied("memory", f"{self.limits.memory_mb} MB")
+        hit = self.observe_limits()
+        if "limit:memory" in hit:
+            return SandboxDied("memory", f"{self.limits.memory_mb} MB", hit)
         signum = code - 128 if code is not None and code > 128 else (-code if code and code < 0 else None)
         if signum in _SIGNAL_KINDS:
             kind, detail = _SIGNAL_KINDS[signum]
-            return SandboxDied(kind, detail)
+            return SandboxDied(kind, detail, hit)
         if signum is not None:
-            return SandboxDied("crash", f"killed by {signal.Signals(signum).name}")
-        return SandboxDied("crash", f"exit status {code}")
+            return SandboxDied("crash", f"killed by {signal.Signals(signum).name}", hit)
+        return SandboxDied("crash", f"exit status {code}", hit)
 
     def observe_limits(self):
         """New ``limit:*`` flags since the last call (memory OOM kills, pids limit hits)."""
@@ -180,9 +180,9 @@ class Sandbox:
         return hit
 
     def lingering_processes(self):
-        """True if processes other than the worker (and its launcher) are still alive."""
+        """True if processes other than the worker (and its launcher and init) are still alive."""
         if self.cgroup is not None:
-            return len(self.cgroup.pids() - {self.proc.pid}) > 1
+            return len(self.cgroup.pids() - {self.proc.pid}) > 2
         return any(pid != self.proc.pid for pid in marked_processes(self.token))
 
     def kill(self):

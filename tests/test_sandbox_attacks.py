@@ -1,0 +1,313 @@
+"""Hostile submissions: each gets the right status and flag, and harms neither other checks nor the host.
+
+Real processes and real isolation: the ``full`` tests need root on Linux (CI, the grading
+host). Where minimal isolation cannot stop an attack, the test asserts that its report says so.
+"""
+import os
+import socket
+import threading
+
+import numpy as np
+import pytest
+
+from dl4cv_grader.results import CheckFailed
+from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
+from dl4cv_grader.sandbox import Sandbox
+
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="full isolation needs root")
+LIMITS = Limits(memory_mb=400, processes=48, wall_seconds_per_call=3, wall_seconds_setup=10)
+HONEST = CodeCell("honest", "def double(x):\n    return [2 * v for v in x]\n")
+SECRET = "the-hidden-test-answer-42"
+
+
+def honest_check(student):
+    if student.call("double", [1, 2]) != [2, 4]:
+        raise CheckFailed("double is wrong")
+
+
+def grade(source, fn, mode="full", limits=LIMITS, **options):
+    """Run one hostile cell plus an honest one; return (hostile result, honest result, run)."""
+    run = run_checks([CodeCell("attack", source), HONEST],
+                     [Check("attack", 1, fn), Check("honest", 1, honest_check)], limits, isolation=mode, **options)
+    hostile, honest = run.results
+    assert (honest.status, honest.score) == ("pass", 1.0), "an attack affected another check"
+    return hostile, honest, run
+
+
+def calling(name):
+    """A check that calls ``name()`` and accepts whatever it returns."""
+    return lambda student: student.call(name) and None
+
+
+def processes_with(marker):
+    """Host pids whose command line contains ``marker``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@root_only
+def test_exit_inside_a_function_loses_only_that_check():
+    hostile, _, _ = grade("import os\ndef f():\n    os._exit(0)", calling("f"))
+    assert hostile.status == "crash"
+
+
+@root_only
+def test_exit_at_cell_top_level_is_a_cell_error_and_grading_goes_on():
+    _, _, run = grade("import os\nos._exit(3)", lambda s: None)
+    assert "stopped the notebook" in run.cell_errors["attack"]
+
+
+@root_only
+def test_infinite_loop_ignoring_sigint_times_out():
+    source = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ndef f():\n    while True:\n        pass"
+    hostile, _, _ = grade(source, calling("f"))
+    assert hostile.status == "timeout" and "did not finish within 3 s" in hostile.message
+
+
+@root_only
+def test_cpu_time_limit_kills_with_status_timeout():
+    limits = Limits(cpu_seconds=2, wall_seconds_per_call=30)
+    hostile, _, _ = grade("def f():\n    while True:\n        pass", calling("f"), limits=limits)
+    assert hostile.status == "timeout" and "CPU time" in hostile.message
+
+
+@root_only
+def test_memory_bomb_is_killed_by_the_memory_cgroup():
+    source = "import numpy as np\ndef f():\n    hoard = []\n    while True:\n        hoard.append(np.ones(2**22))"
+    hostile, _, _ = grade(source, calling("f"))
+    assert hostile.status == "memory" and "limit:memory" in hostile.flags
+
+
+def test_memory_bomb_under_minimal_isolation_is_a_memory_status():
+    source = "def f():\n    hoard = []\n    while True:\n        hoard.append(bytearray(2**24))"
+    hostile, _, _ = grade(source, calling("f"), mode="minimal")
+    assert hostile.status == "memory"
+
+
+@root_only
+def test_fork_bomb_is_contained_by_the_pids_limit():
+    source = ("import os\ndef f():\n    while True:\n        try:\n            os.fork()\n"
+              "        except OSError:\n            pass")
+    hostile, _, run = grade(source, calling("f"))
+    assert hostile.status in ("crash", "timeout", "error")
+    assert "limit:pids" in run.flags
+    assert run_checks([HONEST], [Check("after", 1, honest_check)], LIMITS).results[0].status == "pass"
+
+
+DETACH = '''
+import os, time
+def f():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.execv("/bin/sleep", ["sleep", "{marker}"])
+        os._exit(0)
+    time.sleep(0.3)
+    return "started"
+'''
+
+
+@pytest.mark.parametrize("mode, marker", [pytest.param("full", "987.125", marks=root_only), ("minimal", "987.375")])
+def test_detached_background_process_is_killed_and_flagged(mode, marker):
+    hostile, _, run = grade(DETACH.format(marker=marker), calling("f"), mode=mode)
+    assert hostile.status == "pass"
+    assert "background-process" in run.flags
+    assert processes_with(marker) == []
+
+
+class Listener:
+    """A TCP listener on the host's 127.0.0.1 that records whether anyone connected."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(5)
+        self.port = self.sock.getsockname()[1]
+        self.connected = False
+        self.thread = threading.Thread(target=self._accept)
+        self.thread.start()
+
+    def _accept(self):
+        try:
+            self.sock.accept()[0].close()
+            self.connected = True
+        except OSError:
+            pass
+
+    def close(self):
+        self.sock.close()
+        self.thread.join()
+
+
+NETWORK = '''
+import socket
+def connect(host, port):
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return "connected"
+    except OSError as exc:
+        return type(exc).__name__
+'''
+
+
+@root_only
+def test_network_is_unreachable_under_full_isolation():
+    listener = Listener()
+    try:
+        outcomes = {}
+        hostile, _, _ = grade(NETWORK, lambda s: outcomes.update(
+            local=s.call("connect", "127.0.0.1", listener.port), remote=s.call("connect", "1.1.1.1", 80)))
+    finally:
+        listener.close()
+    assert outcomes["local"] != "connected" and outcomes["remote"] != "connected"
+    assert not listener.connected and "network" in hostile.flags
+
+
+def test_minimal_isolation_does_not_block_network_and_says_so():
+    listener = Listener()
+    try:
+        outcomes = {}
+        _, _, run = grade(NETWORK, lambda s: outcomes.update(local=s.call("connect", "127.0.0.1", listener.port)),
+                          mode="minimal")
+    finally:
+        listener.close()
+    assert outcomes["local"] == "connected" and "network not blocked" in run.isolation
+
+
+READ = '''
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError as exc:
+        return type(exc).__name__
+'''
+
+
+@root_only
+def test_hidden_and_instructor_files_cannot_be_read(tmp_path):
+    os.chmod(tmp_path, 0o755)
+    exposed = tmp_path / "course"
+    (exposed / "hidden").mkdir(parents=True)
+    for path in (tmp_path / "secret.txt", exposed / "hidden" / "answers.txt"):
+        path.write_text(SECRET)
+        os.chmod(path, 0o644)
+    (exposed / "data.txt").write_text("public data")
+    os.chmod(exposed / "data.txt", 0o644)
+    grader_source = os.path.join(os.path.dirname(__file__), "..", "autograder", "dl4cv_grader", "runner.py")
+    got = {}
+
+    def fn(s):
+        for name in ("secret.txt", "course/hidden/answers.txt", "course/data.txt"):
+            got[name] = s.call("read", str(tmp_path / name))
+        got["grader"] = s.call("read", os.path.realpath(grader_source))
+        got["imports"] = s.call("read", "/proc/self/mountinfo")
+
+    hostile, _, _ = grade(READ, fn, exposed_paths=[str(exposed)], hidden_paths=[str(exposed / "hidden")])
+    assert got["course/data.txt"] == "public data"
+    assert SECRET not in repr(got) and "def run_checks" not in got["grader"]
+    assert str(tmp_path / "secret.txt") in " ".join(hostile.flags)
+
+
+WRITE = '''
+import os
+def write(paths):
+    outcomes = []
+    for path in paths:
+        try:
+            with open(path, "w") as f:
+                f.write("pwned")
+            outcomes.append("written")
+        except OSError as exc:
+            outcomes.append(type(exc).__name__)
+    return outcomes
+'''
+
+
+@root_only
+def test_writes_outside_scratch_are_denied(tmp_path):
+    os.chmod(tmp_path, 0o777)
+    targets = [str(tmp_path / "pwned.txt"), "/opt/dl4cv-worker/worker.py", "/etc/pwned", "/pwned"]
+    got = {}
+    grade(WRITE, lambda s: got.update(outcomes=s.call("write", targets + ["scratch.txt", "/tmp/t.txt"])))
+    assert got["outcomes"][:4] == [o for o in got["outcomes"][:4] if o != "written"]
+    assert got["outcomes"][4:] == ["written", "written"]
+    assert not (tmp_path / "pwned.txt").exists()
+
+
+TAMPER = '''
+import builtins, warnings
+import numpy as np
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+print("Score: 100/100")
+class Liar:
+    def __eq__(self, other):
+        return True
+def wrong():
+    return np.zeros(3)
+def liar():
+    return Liar()
+def noisy():
+    print("x" * 100_000)
+    warnings.warn("this is only a warning", UserWarning)
+    return [1, 2]
+get_ipython().run_line_magic("matplotlib", "inline")
+'''
+
+
+def wrong_values(student):
+    if not np.allclose(student.call("wrong"), [1, 2, 3]):
+        raise CheckFailed("wrong values")
+
+
+def lying_equality(student):
+    if student.call("liar") != [1, 2]:
+        raise CheckFailed("wrong")
+
+
+def noisy(student):
+    if student.call("noisy") != [1, 2]:
+        raise CheckFailed("wrong")
+
+
+@pytest.mark.parametrize("mode", [pytest.param("full", marks=root_only), "minimal"])
+def test_tampering_printing_and_lying_objects_do_not_change_verdicts(mode):
+    run = run_checks([CodeCell("attack", TAMPER)],
+                     [Check("wrong", 1, wrong_values), Check("liar", 1, lying_equality), Check("noisy", 1, noisy)],
+                     Limits(output_kb=16), isolation=mode)
+    statuses = {r.check_id: r.status for r in run.results}
+    assert statuses == {"wrong": "fail", "liar": "fail", "noisy": "pass"}
+    assert "cannot accept" in run.results[1].message
+    assert {"tamper:numpy.allclose", "tamper:numpy.array_equal", "ipython", "output-truncated"} <= set(run.flags)
+    assert "Score: 100/100" in run.stdout and len(run.stdout) < 17 * 1024
+    assert "UserWarning" in run.stderr
+
+
+@root_only
+def test_forged_protocol_frames_are_a_crash_not_a_verdict():
+    source = "import os, sys\ndef f():\n    os.write(int(sys.argv[-1]), b'DLCV' + b'\\xff' * 64)\n    return 1"
+    hostile, _, run = grade(source, calling("f"))
+    assert hostile.status == "crash" and "protocol" in run.flags
+
+
+@root_only
+def test_grader_package_is_not_importable_and_other_sandboxes_get_other_users():
+    source = "def probe():\n    try:\n        import dl4cv_grader\n        return 'imported'\n    except ImportError:\n        return 'hidden'\n"
+    got = {}
+    grade(source, lambda s: got.update(result=s.call("probe")))
+    assert got["result"] == "hidden"
+    first, second = Sandbox(LIMITS, "full"), Sandbox(LIMITS, "full")
+    try:
+        assert first.slot.uid != second.slot.uid
+    finally:
+        first.close()
+        second.close()
