@@ -42,7 +42,7 @@ BUGS = [
     ("two_layer_net", "tln_svm_loss", "loss not divided by N",
      [("loss = np.sum(margins) / num_train", "loss = np.sum(margins)")]),
     ("two_layer_net", "tln_svm_loss", "the correct class counted as a margin",
-     [("margins[rows, y] = 0.0\n", "")]),
+     [("\n    margins[rows, y] = 0.0", "")]),
     ("two_layer_net", "tln_svm_loss", "gradient not divided by N",
      [("dx[rows, y] = -np.sum(dx, axis=1)\n    dx /= num_train", "dx[rows, y] = -np.sum(dx, axis=1)")]),
     ("two_layer_net", "tln_softmax_loss", "no shift by the row maximum",
@@ -50,14 +50,14 @@ BUGS = [
     ("two_layer_net", "tln_softmax_loss", "loss not divided by N",
      [("loss = -np.sum(log_probs[rows, y]) / num_train", "loss = -np.sum(log_probs[rows, y])")]),
     ("two_layer_net", "tln_softmax_loss", "gradient misses the -1 at the correct class",
-     [("dx[rows, y] -= 1.0\n", "")]),
+     [("\n    dx[rows, y] -= 1.0", "")]),
     ("two_layer_net", "tln_net_loss", "no ReLU between the layers",
      [("activations, relu_cache = relu_forward(hidden)", "activations, relu_cache = hidden, hidden"),
       ("dhidden = relu_backward(dactivations, relu_cache)", "dhidden = dactivations")]),
     ("two_layer_net", "tln_net_loss", "regularization without the 0.5",
      [("loss = data_loss + 0.5 * self.reg", "loss = data_loss + self.reg")]),
     ("two_layer_net", "tln_net_loss", "regularization missing from the gradients",
-     [('grads["W1"] += self.reg * W1\n    grads["W2"] += self.reg * W2\n', "")]),
+     [('\n    grads["W1"] += self.reg * W1\n    grads["W2"] += self.reg * W2', "")]),
     ("two_layer_net", "tln_net_loss", "delegates to the library's layers",
      [("data_loss, dscores = softmax_loss(scores, y)",
        "from dl4cv.layers import softmax_loss as library_softmax\n"
@@ -67,7 +67,7 @@ BUGS = [
     ("features", "feat_normalize", "no bias column",
      [("return np.hstack([scaled, np.ones((feats.shape[0], 1))])", "return scaled")]),
     ("features", "feat_normalize", "division by a zero standard deviation",
-     [("std[std == 0] = 1.0\n", "")]),
+     [("\n    std[std == 0] = 1.0", "")]),
 ]
 
 
@@ -97,6 +97,7 @@ def bugged(sources, task, replacements):
     for old, new in replacements:
         assert text.count(old) == 1, f"{task}: {old!r} is not in the reference exactly once"
         text = text.replace(old, new)
+    compile(text, task, "exec")  # a bug, not a syntax error
     return {**sources, task: text}
 
 
