@@ -93,30 +93,23 @@ def check_no_loops(student, code, func_name, task, reference, seed):
         raise CheckFailed(f"loop-free, but the points for vectorising need correct results: {exc}") from None
 
 
-@register("a1.svm.naive.loss", points=2, task="svm_loss_naive")
-def naive_loss(student, code):
-    """svm_loss_naive's loss matches the reference on unseen cases and edge cases."""
-    check_loss(student, code, "svm_loss_naive", "svm_loss_naive", reference_svm_loss, loss_cases(21), "loss")
+def register_loss_checks(notebook, reference, points, seed):
+    """Register ``a1.<notebook>.<variant>.<part>`` for ``points`` = {"naive.loss": 2, ...}:
+    ``<notebook>_loss_<variant>``'s loss or dW against ``reference`` on ``loss_cases``."""
+    for offset, (key, pts) in enumerate(points.items()):
+        variant, part = key.split(".")
+        func_name = f"{notebook}_loss_{variant}"
+
+        def check(student, code, func_name=func_name, part=part, case_seed=seed + offset):
+            check_loss(student, code, func_name, func_name, reference, loss_cases(case_seed),
+                       "loss" if part == "loss" else "dW")
+
+        check.__doc__ = f"{func_name}'s {part} matches the reference on unseen cases and edge cases."
+        register(f"a1.{notebook}.{key}", points=pts, task=func_name)(check)
 
 
-@register("a1.svm.naive.grad", points=3, task="svm_loss_naive")
-def naive_grad(student, code):
-    """svm_loss_naive's dW matches the reference on unseen cases and edge cases."""
-    check_loss(student, code, "svm_loss_naive", "svm_loss_naive", reference_svm_loss, loss_cases(22), "dW")
-
-
-@register("a1.svm.vectorized.loss", points=2, task="svm_loss_vectorized")
-def vectorized_loss(student, code):
-    """svm_loss_vectorized's loss matches the reference on unseen cases and edge cases."""
-    check_loss(student, code, "svm_loss_vectorized", "svm_loss_vectorized", reference_svm_loss,
-               loss_cases(23), "loss")
-
-
-@register("a1.svm.vectorized.grad", points=3, task="svm_loss_vectorized")
-def vectorized_grad(student, code):
-    """svm_loss_vectorized's dW matches the reference on unseen cases and edge cases."""
-    check_loss(student, code, "svm_loss_vectorized", "svm_loss_vectorized", reference_svm_loss,
-               loss_cases(24), "dW")
+register_loss_checks("svm", reference_svm_loss,
+                     {"naive.loss": 2, "naive.grad": 3, "vectorized.loss": 2, "vectorized.grad": 3}, seed=21)
 
 
 @register("a1.svm.vectorized.no_loops", points=1, task="svm_loss_vectorized")
