@@ -6,8 +6,9 @@ finished submission, in this order: the record is written atomically (temporary 
 rename) to ``<course>/dl4cv_records/<a>/<student>/<notebook>.json``, the formgrader view to
 ``<course>/autograded/<student>/<a>/<notebook>.ipynb``, then the scores go to the gradebook.
 
-Resuming: a submission whose record exists and names the same submission sha256 and manifest
-digest is not graded again. Before grading, every such record is written to the gradebook
+Resuming: a submission whose record exists and names the same submission sha256 and
+digest (the notebook's manifest entry and check code, ``grade.manifest_digest``) is not
+graded again. Before grading, every such record is written to the gradebook
 again (writing is idempotent), so a coordinator killed between a record and its gradebook
 rows loses nothing, and nothing is graded or counted twice.
 """
@@ -85,12 +86,13 @@ def grade_batch(assignment, course_dir, students=None, jobs=1, isolation="auto",
     """Grade all (or ``students``') submissions of ``assignment`` in ``course_dir``."""
     course_dir, repo = Path(course_dir).resolve(), Path(repo).resolve()
     manifest = manifests.load(assignment, repo / "autograder" / "manifests")
-    digest = manifest_digest(manifest)
+    digests = {}
     gradebook.register(assignment, course_dir, repo)
     summary, pending = BatchSummary(), []
     for student, notebook, path in submissions(course_dir, assignment, manifest, students):
         record = load_record(record_path(course_dir, assignment, student, notebook),
-                             file_sha256(path), digest)
+                             file_sha256(path), digests.setdefault(
+                                 notebook, manifest_digest(manifest["notebooks"][notebook])))
         if record is not None:
             summary.skipped.append((student, notebook))
             summary.records.append(record)

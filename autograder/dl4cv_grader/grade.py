@@ -13,6 +13,7 @@ dict, written as JSON by the batch) holds per check: id, task, grade cell, score
 status, message, seconds, flags; plus the mapping notes, reading flags and the isolation used.
 """
 import hashlib
+import importlib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,9 +29,16 @@ from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
 RECORD_SCHEMA = 1
 
 
-def manifest_digest(manifest):
-    """A short hash of a manifest: records made with another manifest are graded again."""
-    return hashlib.sha256(manifests.dumps(manifest).encode()).hexdigest()[:16]
+def manifest_digest(notebook_manifest):
+    """A short hash of what grading one notebook depends on: its manifest entry and the source
+    of its check modules. Records made under another digest are graded again; changes to
+    other notebooks of the assignment do not count."""
+    digest = hashlib.sha256(manifests.dumps(notebook_manifest).encode())
+    modules = sorted({checks.get(c["id"]).fn.__module__
+                      for task in notebook_manifest["tasks"].values() for c in task["checks"]})
+    for module in modules:
+        digest.update(Path(importlib.import_module(module).__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def build_cells(notebook_manifest, found):
@@ -87,12 +95,14 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         notebook, renamed = identify(path, sub.cells, manifest)
         if renamed:
             notes.append(f"the file {Path(path).name} was identified as {notebook}.ipynb by its cells")
-        notebook = notebook or next(iter(manifest["notebooks"]))
+        if notebook is None:
+            raise ValueError(f"cannot tell which notebook of {assignment} {Path(path).name} is "
+                             f"({', '.join(manifest['notebooks'])}); name the file after it")
     nb_manifest = manifest["notebooks"][notebook]
     record = {
         "schema": RECORD_SCHEMA, "assignment": assignment, "notebook": notebook, "student": student,
         "submission": str(path), "submission_sha256": sub.sha256, "timestamp": timestamp,
-        "manifest": manifest_digest(manifest), "graded_at": datetime.now(timezone.utc).isoformat(),
+        "manifest": manifest_digest(nb_manifest), "graded_at": datetime.now(timezone.utc).isoformat(),
         "read_flags": sub.flags, "notes": notes, "mapping": [], "changed_locked": [],
         "isolation": None, "cell_errors": {}, "flags": [],
     }
