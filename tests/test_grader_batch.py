@@ -42,7 +42,7 @@ def test_200_submissions_survive_a_killed_coordinator(tmp_path):
              if abs(r["score"] - made[s].score) > 1e-9]
     assert wrong == []
     scores = gradebook.scores(course, "a1")
-    assert len(scores) == 200
+    assert len([key for key in scores if key[1] == "knn"]) == 200
     for student, record in records.items():
         auto = sum(scores[(student, "knn")][g] for g in record["grade_cells"])
         assert auto == pytest.approx(record["score"])
