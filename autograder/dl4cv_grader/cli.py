@@ -109,6 +109,11 @@ def cmd_demo(args):
     from dl4cv_grader import samples
     from dl4cv_grader.batch import grade_batch
 
+    from dl4cv_grader.release import release
+
+    state = release("a1", check=True)
+    print("assignments/a1 is up to date with solutions/a1" if state.up_to_date else
+          "assignments/a1 is out of date: run `dl4cv-grade release a1`")
     course = Path(args.course_dir or tempfile.mkdtemp(prefix="dl4cv-demo-course-")).resolve()
     kinds = ("reference", "blank", "partial", "deleted", "patch_allclose")
     for kind in kinds:
@@ -165,7 +170,7 @@ def parser():
     s = command("hygiene", cmd_hygiene, "check (or --fix) the notebooks under solutions/ and assignments/")
     s.add_argument("paths", nargs="*")
     s.add_argument("--fix", action="store_true")
-    s = command("demo", cmd_demo, "release a1 and grade a few sample submissions")
+    s = command("demo", cmd_demo, "check the a1 release and grade a few sample submissions")
     course(s)
     return p
 
