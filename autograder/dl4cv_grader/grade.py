@@ -51,7 +51,7 @@ def build_cells(notebook_manifest, found):
                 preludes.append(text)
     preludes += [c["prelude"] for c in notebook_manifest["cells"] if c.get("prelude")]
     cells = [CodeCell("prelude", "\n\n".join(preludes), student=False)]
-    for gid in notebook_manifest["tasks"]:
+    for gid in manifests.task_order(notebook_manifest):
         if found[gid].cells:
             cells.append(CodeCell(gid, found[gid].source))
     return cells
@@ -59,8 +59,8 @@ def build_cells(notebook_manifest, found):
 
 def _checks_for(notebook_manifest, code):
     out = []
-    for task in notebook_manifest["tasks"].values():
-        for check in task["checks"]:
+    for gid in manifests.task_order(notebook_manifest):
+        for check in notebook_manifest["tasks"][gid]["checks"]:
             spec = checks.get(check["id"])
             out.append(Check(check["id"], check["points"], lambda student, fn=spec.fn: fn(student, code)))
     return out
@@ -134,8 +134,8 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
 def _add_scores(record, nb_manifest, results, found):
     by_id = {r.check_id: r for r in results}
     record["checks"], grade_cells = [], {}
-    for gid, task in nb_manifest["tasks"].items():
-        for check in task["checks"]:
+    for gid in manifests.task_order(nb_manifest):
+        for check in nb_manifest["tasks"][gid]["checks"]:
             row = dict(by_id[check["id"]].to_dict(), task=gid, grade_cell=check["grade_cell"])
             record["checks"].append(row)
             cell = grade_cells.setdefault(check["grade_cell"], {"score": 0.0, "max_score": 0.0})

@@ -105,6 +105,12 @@ def _validate_grade_cell(entry):
             f"{entry['checks']} add up to {points}; make them agree")
 
 
+def task_order(notebook_manifest):
+    """The graded tasks' grade_ids in notebook order (JSON ``tasks`` keys are sorted)."""
+    return [c["grade_id"] for c in notebook_manifest["cells"]
+            if c["kind"] == "solution" and c["grade_id"] in notebook_manifest["tasks"]]
+
+
 def student_view(manifest):
     """The student's manifest: the instructor's without check ids or instructor sources."""
     out = {"assignment": manifest["assignment"], "notebooks": {}}
