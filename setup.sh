@@ -60,6 +60,8 @@ main_job() {
   say "Releasing assignment a1 and grading the sample submissions"
   "$PY" -m dl4cv_grader.cli demo
   "$PY" -c 'import dl4cv.env; dl4cv.env.check()'
+  say "Ready. Open the first notebook with:  $VENV/bin/jupyter lab assignments/a1/knn.ipynb"
+  echo "Run the tests with:  bash setup.sh test"
 }
 
 case "${1:-}" in

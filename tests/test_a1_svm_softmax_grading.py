@@ -6,12 +6,10 @@ of its own task and nowhere else.
 """
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from dl4cv_grader import manifest as manifests, nbhygiene, samples
 from dl4cv_grader.grade import grade_file
-from dl4cv_grader.manifest import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -77,16 +75,9 @@ BUGS = [
 ]
 
 
-def reference_answers(name):
-    """grade_id -> the reference answer of every solution cell of notebook ``name``."""
-    nb = nbformat.read(REPO / "solutions" / "a1" / f"{name}.ipynb", as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: samples._MARKER.sub("", c.source)
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
-
-
 def grade(name, answers, folder):
     """Grade the release of ``name`` with ``answers`` filled in; -> {check id: (score, max, status, message)}."""
-    nb = samples._fill(nbformat.read(REPO / "assignments" / "a1" / f"{name}.ipynb", as_version=4), answers)
+    nb = samples.fill(samples.released(name), answers)
     path = Path(folder) / f"{name}.ipynb"
     path.write_text(nbhygiene.dumps(nb), encoding="utf-8")
     record, _ = grade_file(path, "a1", notebook=name)
@@ -95,7 +86,7 @@ def grade(name, answers, folder):
 
 @pytest.mark.parametrize("name", ["svm", "softmax"])
 def test_reference_gets_full_marks_and_blank_gets_zero(name, tmp_path):
-    full = grade(name, reference_answers(name), tmp_path)
+    full = grade(name, samples.reference_sources(name), tmp_path)
     tasks = manifests.load("a1")["notebooks"][name]["tasks"]
     assert set(full) == {c["id"] for task in tasks.values() for c in task["checks"]}
     assert all(score == maximum and status == "pass" for score, maximum, status, _ in full.values()), full
@@ -107,7 +98,7 @@ def test_reference_gets_full_marks_and_blank_gets_zero(name, tmp_path):
 
 @pytest.mark.parametrize("name, task, bug, old, new, losing", BUGS, ids=[f"{b[0]}-{b[2]}" for b in BUGS])
 def test_a_bug_costs_points_of_its_own_task_only(name, task, bug, old, new, losing, tmp_path):
-    answers = reference_answers(name)
+    answers = samples.reference_sources(name)
     assert old in answers[task], f"the reference answer of {task} no longer contains {old!r}"
     answers[task] = answers[task].replace(old, new, 1)
     result = grade(name, answers, tmp_path)

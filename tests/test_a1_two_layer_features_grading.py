@@ -1,17 +1,13 @@
 """Grading a1/two_layer_net and a1/features through the real path (manifest, mapping, sandbox
 runner, hidden checks): reference solutions get full marks, blank releases zero, and each
 typical student bug, one per submission, loses points in its own task and nowhere else."""
-import re
-
 import nbformat
 import pytest
 
-from dl4cv_grader import manifest as manifests
+from dl4cv_grader import manifest as manifests, samples
 from dl4cv_grader.grade import grade_file
-from dl4cv_grader.manifest import REPO
 
 pytestmark = pytest.mark.slow
-_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.M)
 
 # (notebook, task grade_id, what the student got wrong, [(reference text, buggy text), ...])
 BUGS = [
@@ -71,20 +67,9 @@ BUGS = [
 ]
 
 
-def reference_sources(notebook):
-    """grade_id -> the reference source of each solution cell of a source notebook (markers removed)."""
-    nb = nbformat.read(REPO / "solutions" / "a1" / f"{notebook}.ipynb", as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: _MARKER.sub("", c.source)
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
-
-
 def write_submission(folder, notebook, sources):
     """The released notebook with the solution cells in ``sources`` filled in; returns its path."""
-    nb = nbformat.read(REPO / "assignments" / "a1" / f"{notebook}.ipynb", as_version=4)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in sources:
-            cell.source = sources[gid]
+    nb = samples.fill(samples.released(notebook), sources)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{notebook}.ipynb"
     nbformat.write(nb, path)
@@ -118,7 +103,7 @@ def _grade(path, notebook):
 @pytest.mark.parametrize("notebook", ["two_layer_net", "features"])
 def test_reference_gets_full_marks_and_blank_gets_zero(notebook, tmp_path):
     tasks = manifests.load("a1")["notebooks"][notebook]["tasks"]
-    full = _grade(write_submission(tmp_path / "ref", notebook, reference_sources(notebook)), notebook)
+    full = _grade(write_submission(tmp_path / "ref", notebook, samples.reference_sources(notebook)), notebook)
     assert full["score"] == full["max_score"] > 0, [(r["check_id"], r["message"]) for r in full["checks"]]
     assert {r["task"] for r in full["checks"]} == set(tasks)
     blank = _grade(write_submission(tmp_path / "blank", notebook, {}), notebook)
@@ -128,7 +113,7 @@ def test_reference_gets_full_marks_and_blank_gets_zero(notebook, tmp_path):
 
 @pytest.mark.parametrize("notebook, task, bug, replacements", BUGS, ids=[f"{t}: {b}" for _, t, b, _ in BUGS])
 def test_a_bug_costs_points_in_its_own_task_only(notebook, task, bug, replacements, tmp_path):
-    sources = bugged(reference_sources(notebook), task, replacements)
+    sources = bugged(samples.reference_sources(notebook), task, replacements)
     record = _grade(write_submission(tmp_path, notebook, sources), notebook)
     scores = task_scores(record)
     assert scores[task][0] < scores[task][1], f"{bug}: task {task} kept all its points"

@@ -38,18 +38,21 @@ class Sample:
         return sum(self.expected.values())
 
 
-def reference_sources(repo=REPO):
-    """grade_id -> the reference answer of each solution and answer cell (markers removed)."""
-    nb = nbformat.read(Path(repo) / "solutions" / "a1" / "knn.ipynb", as_version=4)
+def reference_sources(notebook="knn", assignment="a1", repo=REPO):
+    """grade_id -> the reference answer of each solution and answer cell of a source notebook
+    (solution markers removed)."""
+    nb = nbformat.read(Path(repo) / "solutions" / assignment / f"{notebook}.ipynb", as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: _MARKER.sub("", c.source)
             for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def _released(repo):
-    return nbformat.read(Path(repo) / "assignments" / "a1" / "knn.ipynb", as_version=4)
+def released(notebook="knn", assignment="a1", repo=REPO):
+    """The released (student) copy of a notebook, as committed under ``assignments/``."""
+    return nbformat.read(Path(repo) / "assignments" / assignment / f"{notebook}.ipynb", as_version=4)
 
 
-def _fill(nb, sources):
+def fill(nb, sources):
+    """``nb`` with each cell whose grade_id is in ``sources`` replaced by that source."""
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid in sources:
@@ -173,8 +176,8 @@ def make(kind, folder, repo=REPO, course_dir=None, port=None, name="knn.ipynb"):
     """Write sample ``kind`` into ``folder`` (as ``name``); returns a Sample."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    ref = reference_sources(repo)
-    nb = _released(repo)
+    ref = reference_sources(repo=repo)
+    nb = released(repo=repo)
     expected, notes, changes, flag = dict(FULL), [], dict(ref), False
     if kind == "blank":
         changes, expected = {}, _zero(*FULL)
@@ -189,7 +192,7 @@ def make(kind, folder, repo=REPO, course_dir=None, port=None, name="knn.ipynb"):
         hostile, expected = _hostile(kind, ref, course_dir, port)
         changes.update(hostile)
         flag = True
-    _fill(nb, changes)
+    fill(nb, changes)
     if kind == "deleted":
         del nb.cells[_index(nb, "knn_one_loop")]
         expected, notes = _zero("a1.knn.one_loop"), ["missing"]
