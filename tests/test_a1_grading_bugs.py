@@ -1,4 +1,4 @@
-"""Grading a1/two_layer_net and a1/features through the real path (manifest, mapping, sandbox
+"""Grading a1/knn, a1/two_layer_net and a1/features through the real path (manifest, mapping, sandbox
 runner, hidden checks): reference solutions get full marks, blank releases zero, and each
 typical student bug, one per submission, loses points in its own task and nowhere else."""
 import nbformat
@@ -11,6 +11,39 @@ pytestmark = pytest.mark.slow
 
 # (notebook, task grade_id, what the student got wrong, [(reference text, buggy text), ...])
 BUGS = [
+    ("knn", "knn_two_loops", "squared distances (no square root)",
+     [("np.sqrt(np.sum(diff * diff))", "np.sum(diff * diff)")]),
+    ("knn", "knn_two_loops", "L1 instead of L2 distance",
+     [("np.sqrt(np.sum(diff * diff))", "np.sum(np.abs(diff))")]),
+    ("knn", "knn_two_loops", "the test index used for the training row",
+     [("diff = X[i] - self.X_train[j]", "diff = X[i] - self.X_train[i]")]),
+    ("knn", "knn_two_loops", "np.linalg.norm (banned)",
+     [("np.sqrt(np.sum(diff * diff))", "np.linalg.norm(diff)")]),
+    ("knn", "knn_predict_labels", "the k farthest neighbours vote",
+     [('kind="stable")[:k]', 'kind="stable")[-k:]')]),
+    ("knn", "knn_predict_labels", "k ignored: only the nearest neighbour",
+     [('kind="stable")[:k]', 'kind="stable")[:1]')]),
+    ("knn", "knn_predict_labels", "ties go to the larger label",
+     [("y_pred[i] = np.argmax(np.bincount(self.y_train[nearest]))",
+       "counts = np.bincount(self.y_train[nearest])\n"
+       "        y_pred[i] = len(counts) - 1 - np.argmax(counts[::-1])")]),
+    ("knn", "knn_predict_labels", "votes counted over training indices, not labels",
+     [("np.bincount(self.y_train[nearest])", "np.bincount(nearest)")]),
+    ("knn", "knn_one_loop", "summed over the wrong axis",
+     [("np.sum(diff * diff, axis=1)", "np.sum(diff * diff, axis=0)")]),
+    ("knn", "knn_one_loop", "squared distances (no square root)",
+     [("np.sqrt(np.sum(diff * diff, axis=1))", "np.sum(diff * diff, axis=1)")]),
+    ("knn", "knn_one_loop", "L1 instead of L2 distance",
+     [("np.sqrt(np.sum(diff * diff, axis=1))", "np.sum(np.abs(diff), axis=1)")]),
+    ("knn", "knn_no_loops", "cross term without its factor 2",
+     [("- 2.0 * X @ self.X_train.T", "- X @ self.X_train.T")]),
+    ("knn", "knn_no_loops", "a Python loop over the test rows",
+     [("2.0 * X @ self.X_train.T", "2.0 * np.array([x @ self.X_train.T for x in X])")]),
+    ("knn", "knn_no_loops", "training norms added along the wrong axis",
+     [("[np.newaxis, :]\n", "[:, np.newaxis]\n")]),
+    ("knn", "knn_no_loops", "np.linalg.norm with broadcasting (banned)",
+     [("dists = np.sqrt(np.maximum(squared, 0.0))",
+       "dists = np.linalg.norm(X[:, np.newaxis, :] - self.X_train[np.newaxis, :, :], axis=2)")]),
     ("two_layer_net", "tln_affine_forward", "no reshape of 4-d input",
      [("x.reshape(x.shape[0], -1) @ w + b", "x @ w + b")]),
     ("two_layer_net", "tln_affine_forward", "bias forgotten",
@@ -100,7 +133,7 @@ def _grade(path, notebook):
     return record
 
 
-@pytest.mark.parametrize("notebook", ["two_layer_net", "features"])
+@pytest.mark.parametrize("notebook", ["knn", "two_layer_net", "features"])
 def test_reference_gets_full_marks_and_blank_gets_zero(notebook, tmp_path):
     tasks = manifests.load("a1")["notebooks"][notebook]["tasks"]
     full = _grade(write_submission(tmp_path / "ref", notebook, samples.reference_sources(notebook)), notebook)
