@@ -5,6 +5,7 @@ host). Where minimal isolation cannot stop an attack, the test asserts that its 
 """
 import os
 import socket
+import subprocess
 import threading
 
 import numpy as np
@@ -311,3 +312,85 @@ def test_grader_package_is_not_importable_and_other_sandboxes_get_other_users():
     finally:
         first.close()
         second.close()
+
+
+KILL_ALL = '''
+import os, signal
+def f():
+    os.kill(-1, signal.SIGKILL)
+    return "survived"
+'''
+
+
+@root_only
+def test_killing_every_process_it_can_reaches_only_its_own_sandbox():
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        hostile, _, _ = grade(KILL_ALL, calling("f"))
+        # In its own PID namespace, under its init, the worker finds no other process to signal.
+        assert hostile.status == "error" and "ProcessLookupError" in hostile.message
+        assert bystander.poll() is None  # a host process of the same machine survived
+    finally:
+        bystander.kill()
+    assert run_checks([HONEST], [Check("after", 1, honest_check)], LIMITS).results[0].status == "pass"
+
+
+FILL_DISK = '''
+def f(megabytes):
+    block = b"x" * 2**20
+    with open("big.bin", "wb") as out:
+        for _ in range(megabytes):
+            out.write(block)
+    return "written"
+'''
+
+
+@root_only
+def test_a_file_larger_than_the_limit_is_stopped():
+    small = Limits(memory_mb=400, processes=48, wall_seconds_per_call=5, wall_seconds_setup=10, file_mb=8)
+    hostile, _, _ = grade(FILL_DISK, lambda s: s.call("f", 64), limits=small)
+    # Python ignores SIGXFSZ, so the write past RLIMIT_FSIZE fails with EFBIG in the student's code.
+    assert hostile.status == "error" and "File too large" in hostile.message
+
+
+SHARED_MEMORY = '''
+import os
+def write(path, text):
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+        return "written"
+    except OSError as exc:
+        return type(exc).__name__
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError as exc:
+        return type(exc).__name__
+'''
+
+
+@root_only
+def test_no_channel_between_sandboxes_through_shared_memory_or_tmp():
+    targets = ["/dev/shm/dl4cv-leak", "/tmp/dl4cv-leak", "/var/tmp/dl4cv-leak"]
+    written, read = {}, {}
+    grade(SHARED_MEMORY, lambda s: written.update({p: s.call("write", p, SECRET) for p in targets}))
+    grade(SHARED_MEMORY, lambda s: read.update({p: s.call("read", p) for p in targets}))
+    assert SECRET not in read.values(), (written, read)
+    for path in targets:
+        assert not os.path.exists(path) or SECRET not in open(path).read()
+
+
+HUGE_REPLY = '''
+import numpy as np
+def f():
+    return np.zeros(300 * 2**20 // 8)
+'''
+
+
+@root_only
+def test_a_reply_over_the_protocol_cap_loses_only_that_check():
+    hostile, _, _ = grade(HUGE_REPLY, calling("f"), limits=Limits(memory_mb=1200, wall_seconds_per_call=10))
+    assert hostile.status == "fail" and hostile.score == 0
+    assert "larger than 256 MB" in hostile.message
