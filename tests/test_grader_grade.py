@@ -145,6 +145,23 @@ def test_self_grading_prints_a_report(tmp_path):
     assert "compute_distances_no_loops must not loop" in run.stdout
 
 
+def test_self_grading_tells_what_to_do_with_blank_missing_and_damaged_files(tmp_path):
+    blank = samples.make("blank", tmp_path / "blank")
+    run = subprocess.run(CLI + ["self", str(blank.path)], capture_output=True, text=True, timeout=300)
+    assert "0 / 16" in run.stdout and "Traceback" not in run.stdout
+    assert run.stdout.count("not done yet: the task's cell still raises NotImplementedError") == 6
+
+    missing = subprocess.run(CLI + ["self", str(tmp_path / "nothere.ipynb")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no notebook file" in missing.stderr
+
+    damaged = tmp_path / "mine.ipynb"
+    damaged.write_text('{"cells": [', encoding="utf-8")
+    unknown = subprocess.run(CLI + ["self", str(damaged)], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "not valid JSON" in unknown.stderr and "--notebook" in unknown.stderr
+    named = subprocess.run(CLI + ["self", str(damaged), "--notebook", "knn"], capture_output=True, text=True)
+    assert named.returncode == 0 and "0 / 16" in named.stdout and "not valid JSON" in named.stdout
+
+
 def test_resubmitting_the_same_batch_grades_nothing_again(graded):
     course, made, records, _ = graded
     run = subprocess.run(CLI + ["grade", "a1", "--course-dir", str(course)], capture_output=True, text=True)

@@ -82,7 +82,10 @@ def cmd_export(args):
 def cmd_self(args):
     from dl4cv_grader.selfgrade import report, self_grade
 
-    record = self_grade(args.path, assignment=args.assignment, isolation=args.isolation)
+    if not Path(args.path).is_file():
+        raise FileNotFoundError(f"no notebook file {args.path}; give the path of your .ipynb")
+    record = self_grade(args.path, assignment=args.assignment, notebook=args.notebook,
+                        isolation=args.isolation)
     print(report(record))
     return 0
 
@@ -164,8 +167,10 @@ def parser():
     s.add_argument("--due", help="due date, e.g. '2025-10-01 23:59' (UTC) for the late columns")
     course(s)
     s = command("self", cmd_self, "grade one notebook here and print a report (nothing is stored)")
-    s.add_argument("path")
-    s.add_argument("--assignment", default="a1")
+    s.add_argument("path", help="your notebook, e.g. knn.ipynb")
+    s.add_argument("--assignment", default="a1", help="the assignment it belongs to (default: a1)")
+    s.add_argument("--notebook", help="which notebook it is, e.g. knn (default: from the file name, "
+                                      "else from its cells)")
     s.add_argument("--isolation", default="auto", help="sandbox isolation (default: best available)")
     s = command("hygiene", cmd_hygiene, "check (or --fix) the notebooks under solutions/ and assignments/")
     s.add_argument("paths", nargs="*")

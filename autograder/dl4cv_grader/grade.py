@@ -96,8 +96,12 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         if renamed:
             notes.append(f"the file {Path(path).name} was identified as {notebook}.ipynb by its cells")
         if notebook is None:
-            raise ValueError(f"cannot tell which notebook of {assignment} {Path(path).name} is "
-                             f"({', '.join(manifest['notebooks'])}); name the file after it")
+            unreadable = f" (it could not be read: {sub.fatal})" if sub.fatal else ""
+            raise ValueError(f"cannot tell which notebook of {assignment} {Path(path).name} is{unreadable}; "
+                             f"name the file after it or pass --notebook, one of: "
+                             f"{', '.join(manifest['notebooks'])}")
+    if notebook not in manifest["notebooks"]:
+        raise ValueError(f"{assignment} has no notebook {notebook!r}; it has: {', '.join(manifest['notebooks'])}")
     nb_manifest = manifest["notebooks"][notebook]
     record = {
         "schema": RECORD_SCHEMA, "assignment": assignment, "notebook": notebook, "student": student,

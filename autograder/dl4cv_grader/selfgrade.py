@@ -6,6 +6,14 @@ which isolation was used and what was missing) but writes no record and no grade
 from dl4cv_grader.grade import grade_file
 
 
+def _message(result):
+    """A check's message for the report; an untouched task's NotImplementedError in one line."""
+    message = result["message"] or ""
+    if message.startswith("your code raised NotImplementedError"):
+        return "not done yet: the task's cell still raises NotImplementedError"
+    return message
+
+
 def report(record):
     """The printable report (str) of a results record."""
     lines = [f"{record['assignment']}/{record['notebook']}: {record['score']:g} / "
@@ -13,8 +21,10 @@ def report(record):
              f"(+ {record['manual_max']:g} for questions graded by hand)", ""]
     width = max((len(r["check_id"]) for r in record["checks"]), default=10)
     for r in record["checks"]:
+        first, *rest = _message(r).splitlines() or [""]
         lines.append(f"  {r['status']:8s} {r['score']:4g}/{r['max_score']:<4g} {r['check_id']:{width}s}  "
-                     f"{r['message'] or ''}".rstrip())
+                     f"{first}".rstrip())
+        lines += [f"      {line}" for line in rest]
     notes = record["notes"] + [n["message"] for n in record["mapping"]]
     if notes:
         lines += ["", "About your notebook:"] + [f"  - {n}" for n in notes]
@@ -32,7 +42,8 @@ def report(record):
     return "\n".join(lines)
 
 
-def self_grade(path, assignment="a1", isolation="auto"):
-    """Grade ``path`` and return its record (nothing is written)."""
-    record, _ = grade_file(path, assignment, student="self", isolation=isolation)
+def self_grade(path, assignment="a1", notebook=None, isolation="auto"):
+    """Grade ``path`` (as ``notebook`` of ``assignment``, or found by name or cells) and return
+    its record (nothing is written)."""
+    record, _ = grade_file(path, assignment, student="self", notebook=notebook, isolation=isolation)
     return record
