@@ -394,3 +394,91 @@ def test_a_reply_over_the_protocol_cap_loses_only_that_check():
     hostile, _, _ = grade(HUGE_REPLY, calling("f"), limits=Limits(memory_mb=1200, wall_seconds_per_call=10))
     assert hostile.status == "fail" and hostile.score == 0
     assert "larger than 256 MB" in hostile.message
+
+
+DRIP = '''
+import os, sys, time
+def f():
+    for byte in b"DLCV\\0\\0\\0\\0":  # the start of a frame header, one byte at a time
+        os.write(int(sys.argv[-1]), bytes([byte]))
+        time.sleep(0.4)
+    return 1
+'''
+
+
+@root_only
+def test_a_reply_dripped_byte_by_byte_still_times_out():
+    # Each byte arrives within the per-call limit; the whole reply does not.
+    hostile, _, _ = grade(DRIP, calling("f"), limits=Limits(memory_mb=400, processes=48, wall_seconds_per_call=1,
+                                                             wall_seconds_setup=10))
+    assert hostile.status == "timeout" and hostile.score == 0
+
+
+NAPS = "import time\ndef nap():\n    time.sleep(0.6)\n    return 1\n"
+
+
+def napping(student):
+    for _ in range(6):  # each call is under the per-call limit, together they are not
+        student.call("nap")
+
+
+@pytest.mark.parametrize("mode", [pytest.param("full", marks=root_only), "minimal"])
+def test_waiting_just_under_the_call_limit_cannot_stretch_a_check_or_the_notebook(mode):
+    limits = Limits(memory_mb=400, wall_seconds_per_call=1, wall_seconds_per_check=1.5, wall_seconds_total=3)
+    run = run_checks([CodeCell("naps", NAPS), HONEST],
+                     [Check(f"nap{i}", 1, napping) for i in range(4)] + [Check("honest", 1, honest_check)],
+                     limits, isolation=mode)
+    assert [r.status for r in run.results] == ["timeout"] * 5
+    assert "allowed for one check" in run.results[0].message
+    assert "the whole notebook" in run.results[-1].message and run.results[-1].seconds == 0
+
+
+FORGE_FLAGS = '''
+import gc
+for obj in gc.get_objects():
+    if type(obj).__name__ == "Observer":  # the worker's own flag list, in this process
+        obj.flags += ['=HYPERLINK("http://example.invalid/","ok")', "limit:memory", "tamper:\\x1b[2Jnumpy"]
+def f():
+    return 1
+'''
+
+
+@pytest.mark.parametrize("mode", [pytest.param("full", marks=root_only), "minimal"])
+def test_flags_forged_by_the_student_are_marked_not_recorded_as_written(mode):
+    hostile, _, run = grade(FORGE_FLAGS, calling("f"), mode=mode)
+    assert hostile.status == "pass"  # the code is fine; its flags are not believed
+    assert "forged-flag" in run.flags and "tamper:?[2Jnumpy" in run.flags
+    assert not any(f.startswith("=") or f == "limit:memory" or "\x1b" in f for f in run.flags)
+
+
+PEEK = '''
+import importlib
+def peek(paths):
+    try:
+        importlib.import_module("dl4cv.classifiers.k_nearest_" + "neighbor")
+        imported = "imported"
+    except ImportError:
+        imported = "refused"
+    sizes = []
+    for path in paths:  # the source, and the bytecode a student could unmarshal and exec
+        try:
+            with open(path, "rb") as f:
+                sizes.append(len(f.read()))
+        except OSError:
+            sizes.append(0)
+    return [imported, sizes]
+'''
+
+
+@root_only
+def test_withheld_library_module_is_neither_importable_nor_readable_in_the_sandbox():
+    from dl4cv.classifiers import k_nearest_neighbor  # noqa: F401  (so its bytecode exists)
+    from dl4cv_grader.sandbox import plan
+    paths = plan.module_paths("dl4cv.classifiers.k_nearest_neighbor")
+    assert paths[0].endswith("k_nearest_neighbor.py")
+    seen = {}
+    for hide in (False, True):
+        grade(PEEK, lambda s, hide=hide: seen.update({hide: s.call("peek", paths)}),
+              hidden_paths=paths if hide else [])
+    assert seen[False][0] == "imported" and min(seen[False][1]) > 0  # the test can tell
+    assert seen[True] == ["refused", [0] * len(paths)]

@@ -3,7 +3,9 @@
 Scores come from the gradebook, so manual grades and overrides entered in formgrader count;
 flags, notes and the submission time come from the results records. Columns: student,
 assignment, notebook, one column per grade cell and per manually graded answer, total, max,
-flags, submitted (UTC), late, hours_late (against ``due``, when given).
+flags, submitted (UTC), late, hours_late (against ``due``, when given). Text that a
+spreadsheet would run as a formula (a student id or flag starting with ``=``, ``+``, ``-``,
+``@``) is written with a leading ``'``.
 """
 import csv
 from datetime import datetime, timezone
@@ -11,6 +13,15 @@ from pathlib import Path
 
 from dl4cv_grader import gradebook, manifest as manifests
 from dl4cv_grader.feedback import records
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def cell_text(value):
+    """``value`` safe for a spreadsheet: text starting like a formula (``=cmd|...``, ``+``, ``-``,
+    ``@``) gets a leading ``'`` so Excel, LibreOffice and Sheets show it instead of running it."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
 
 def parse_due(text):
@@ -49,5 +60,5 @@ def export(assignment, course_dir, to, due=None, repo_manifest_dir=manifests.INS
     with open(to, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: cell_text(value) for key, value in row.items()} for row in rows)
     return len(rows)

@@ -25,6 +25,7 @@ from dl4cv_grader import checks, integrity, manifest as manifests, notebook_io
 from dl4cv_grader.manifest import REPO
 from dl4cv_grader.results import CheckResult
 from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
+from dl4cv_grader.sandbox import plan
 
 RECORD_SCHEMA = 1
 
@@ -55,6 +56,13 @@ def build_cells(notebook_manifest, found):
         if found[gid].cells:
             cells.append(CodeCell(gid, found[gid].source))
     return cells
+
+
+def withheld_paths(notebook_manifest):
+    """Host paths of the library modules the notebook's check modules keep out of the sandbox."""
+    modules = {m for task in notebook_manifest["tasks"].values() for c in task["checks"]
+               for m in checks.sandbox_without(c["id"])}
+    return [p for module in sorted(modules) for p in plan.module_paths(module)]
 
 
 def _checks_for(notebook_manifest, code):
@@ -123,7 +131,7 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         record["changed_locked"] = mapping.changed_locked
         run = run_checks(build_cells(nb_manifest, found), _checks_for(nb_manifest, code),
                          limits=limits or Limits(), isolation=isolation,
-                         hidden_paths=[str(p) for p in hidden_paths])
+                         hidden_paths=[str(p) for p in hidden_paths] + withheld_paths(nb_manifest))
         results = run.results
         record["isolation"] = run.isolation
         record["cell_errors"] = dict(run.cell_errors)

@@ -30,7 +30,9 @@ unused or reused buffers and over-deep nesting all raise :class:`ProtocolError`.
 """
 import json
 import math
+import socket
 import struct
+import time
 
 import numpy as np
 
@@ -201,12 +203,21 @@ def decode(body, buffers):
     return value
 
 
-def _recv_exact(sock, size):
-    """Exactly ``size`` bytes from ``sock`` as a (writable) bytearray; EOFError if it closes."""
+def _recv_exact(sock, size, deadline=None):
+    """Exactly ``size`` bytes from ``sock`` as a (writable) bytearray; EOFError if it closes.
+
+    ``deadline`` (a ``time.monotonic()`` value) bounds the whole read: a socket timeout only
+    bounds each ``recv``, so a peer dripping one byte at a time would otherwise never time out.
+    """
     data = bytearray(size)
     view = memoryview(data)
     got = 0
     while got < size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("frame not complete before the deadline")
+            sock.settimeout(remaining)
         n = sock.recv_into(view[got:], size - got)
         if n == 0:
             raise EOFError("peer closed the connection")
@@ -214,23 +225,25 @@ def _recv_exact(sock, size):
     return data
 
 
-def read_frame(sock, max_frame=MAX_FRAME_BYTES):
+def read_frame(sock, max_frame=MAX_FRAME_BYTES, deadline=None):
     """Read and decode one frame from a connected socket.
 
     Raises :class:`ProtocolError` for anything malformed, ``EOFError`` if the peer closed,
-    and whatever ``sock`` raises on timeout (``socket.timeout``/``TimeoutError``).
+    and whatever ``sock`` raises on timeout (``socket.timeout``/``TimeoutError``), including
+    when the whole frame has not arrived by ``deadline`` (``time.monotonic()``; None: no bound
+    beyond the socket's own per-``recv`` timeout).
     """
-    magic, json_len, n_buffers = _PREFIX.unpack(_recv_exact(sock, _PREFIX.size))
+    magic, json_len, n_buffers = _PREFIX.unpack(_recv_exact(sock, _PREFIX.size, deadline))
     if magic != MAGIC:
         raise ProtocolError("bad frame magic")
     if json_len > min(MAX_JSON_BYTES, max_frame) or n_buffers > MAX_BUFFERS:
         raise ProtocolError(f"frame header announces {json_len} JSON bytes and {n_buffers} buffers")
-    raw = _recv_exact(sock, _LENGTH.size * n_buffers)
+    raw = _recv_exact(sock, _LENGTH.size * n_buffers, deadline)
     sizes = [_LENGTH.unpack_from(raw, i * _LENGTH.size)[0] for i in range(n_buffers)]
     if json_len + sum(sizes) > max_frame:
         raise ProtocolError(f"frame announces {json_len + sum(sizes)} bytes (cap {max_frame})")
-    body = _recv_exact(sock, json_len)
-    buffers = [_recv_exact(sock, size) for size in sizes]
+    body = _recv_exact(sock, json_len, deadline)
+    buffers = [_recv_exact(sock, size, deadline) for size in sizes]
     return decode(bytes(body), buffers)
 
 

@@ -16,7 +16,7 @@ from .results import CheckFailed, CheckResult, PolicyViolation
 from .sandbox import Limits, Sandbox
 from .sandbox.errors import (BadReturn, CallTimeout, ForbiddenCall, NotDefined, SandboxDied, StudentCodeError,
                              StudentRaised)
-from .student import Student
+from .student import MAX_FLAGS, Student, worker_flag
 
 __all__ = ["Check", "CodeCell", "Limits", "SubmissionRun", "run_checks"]
 
@@ -88,6 +88,7 @@ class _Session:
         self.run = SubmissionRun()
         self.skipped = set()
         self.sandbox = None
+        self.deadline = time.monotonic() + limits.wall_seconds_total
 
     def ensure(self):
         """A sandbox with the cells executed (starting a fresh one if needed)."""
@@ -112,7 +113,8 @@ class _Session:
                 self.run.cell_errors.setdefault(cell.task_id, f"this cell stopped the notebook: {exc}")
                 return False
             flags = reply.get("flags")
-            _add_flags(self.run.flags, [f[:200] for f in flags if type(f) is str] if type(flags) is list else [])
+            kept = [worker_flag(f) for f in flags] if type(flags) is list else []
+            _add_flags(self.run.flags, [f for f in kept if f is not None][:MAX_FLAGS])
             error = reply.get("error")
             if type(error) is str:
                 self.run.cell_errors.setdefault(cell.task_id, error[:MAX_MESSAGE])
@@ -161,7 +163,14 @@ def _verdict(check, outcome, cell_errors):
 def _run_one(session, check):
     """Run one check in the current sandbox and build its result."""
     started = time.monotonic()
-    student = Student(session.ensure(), session.cells, session.limits.wall_seconds_per_call)
+    limits = session.limits
+    if started >= session.deadline:  # the notebook used up its time: no sandbox for this check
+        return CheckResult(check.check_id, 0.0, float(check.points), "timeout",
+                           str(CallTimeout(limits.wall_seconds_total, "grading the whole notebook")), 0.0, [])
+    sandbox = session.ensure()
+    deadline, budget = min((started + limits.wall_seconds_per_check, (limits.wall_seconds_per_check, "one check")),
+                           (session.deadline, (limits.wall_seconds_total, "grading the whole notebook")))
+    student = Student(sandbox, session.cells, limits.wall_seconds_per_call, deadline, budget)
     try:
         outcome = check.fn(student)
     except (CheckFailed, PolicyViolation, StudentCodeError) as exc:

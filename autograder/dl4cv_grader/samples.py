@@ -160,12 +160,26 @@ def _hostile(kind, ref, course_dir, port):
                + ref["knn_two_loops"] + "\nif not _online:\n"
                + "\n".join("    " + line for line in WRONG_TWO_LOOPS.strip().splitlines()) + "\n")
         return {"knn_two_loops": src}, _zero("a1.knn.two_loops")
+    if kind == "delegate_stash":  # keeps the library's KNearestNeighbor, imported by a built-up name
+        src = ('_kept = {"R": __import__("dl4cv.classifiers." + "k_nearest_neighbor".lower(), '
+               'fromlist=["_"]).KNearestNeighbor}\n\n'
+               "def predict_labels(self, dists, k=1):\n    return _kept['R'].predict_labels(self, dists, k)\n")
+        return {"knn_predict_labels": src}, _zero("a1.knn.predict_labels", "a1.knn.predict_labels.ties")
+    if kind == "loop_helper":  # a loop-free no_loops that hands the work to the looping version
+        src = ("def compute_distances_no_loops(self, X):\n"
+               "    return self.compute_distances_two_loops(X)\n")
+        return {"knn_no_loops": src}, _zero("a1.knn.no_loops.vectorised")
+    if kind == "forged_flag":  # writes a spreadsheet formula into the worker's integrity flags
+        src = ("import gc\nfor _o in gc.get_objects():\n    if type(_o).__name__ == 'Observer':\n"
+               "        _o.flags.append('=HYPERLINK(\"http://example.invalid/\", \"ok\")')\n"
+               + ref["knn_one_loop"])
+        return {"knn_one_loop": src}, dict(FULL)
     raise ValueError(kind)
 
 
 HOSTILE = ("patch_allclose", "input_transformer", "eq_always_true", "fake_score", "read_secrets",
            "write_gradebook", "os_exit", "sigint_loop", "memory_bomb", "fork_bomb",
-           "background_process", "network")
+           "background_process", "network", "delegate_stash", "loop_helper", "forged_flag")
 MANGLED = ("deleted", "duplicated", "reordered", "retyped", "split", "no_ids", "broken_json",
            "huge_outputs", "renamed")
 BASIC = ("reference", "blank", "partial", "policy_norm")

@@ -16,6 +16,8 @@ Calls raise the :mod:`~dl4cv_grader.sandbox.errors` exceptions (re-exported here
 ``CallTimeout`` or ``SandboxDied`` the sandbox is gone: every later call of the same check
 raises the same exception, and the check's status is that one even if the check caught it.
 """
+import time
+
 from .sandbox.errors import (BadReturn, CallTimeout, ForbiddenCall, NotDefined, SandboxDied, StudentCodeError,
                              StudentRaised)
 from .sandbox.policy import static_uses
@@ -35,6 +37,25 @@ def _text(reply, key):
     return value[:MAX_TEXT]
 
 
+#: The flags the worker reports (see worker.py); anything else in a reply was forged.
+WORKER_FLAGS = ("ipython", "network", "subprocess")
+WORKER_FLAG_PREFIXES = ("tamper:", "read:", "write:")
+
+
+def worker_flag(flag):
+    """A worker-reported flag as it may be recorded, or None if it is not a string.
+
+    The worker shares its process with the student's code, so its flags are untrusted text:
+    only the kinds the worker reports are kept (capped, non-printable characters replaced);
+    any other text becomes ``forged-flag`` (it must not reach records, feedback or the CSV
+    export as written, e.g. ``=HYPERLINK(...)``).
+    """
+    if type(flag) is not str:
+        return None
+    flag = "".join(ch if ch.isprintable() else "?" for ch in flag[:200])
+    return flag if flag in WORKER_FLAGS or flag.startswith(WORKER_FLAG_PREFIXES) else "forged-flag"
+
+
 class _Garbled(Exception):
     """A reply that decodes but does not make sense."""
 
@@ -47,10 +68,12 @@ class Student:
     ``timeout``: wall-clock seconds allowed per call.
     """
 
-    def __init__(self, sandbox, cells, timeout):
+    def __init__(self, sandbox, cells, timeout, deadline=None, budget=(0.0, "")):
         self._sandbox = sandbox
         self._cells = cells
         self._timeout = timeout
+        self._deadline = deadline  # time.monotonic() by which all of the check's calls must end
+        self._budget = budget  # (seconds, what for) of that deadline, for the message
         self._forbidden = ()
         self.died = None
         self.flags = []
@@ -86,15 +109,23 @@ class Student:
         if self.died is not None:
             raise self.died
         message["forbid"] = list(self._forbidden)
+        timeout = self._timeout
+        if self._deadline is not None:
+            timeout = min(timeout, self._deadline - time.monotonic())
+            if timeout <= 0:
+                self.died = CallTimeout(*self._budget)
+                raise self.died
         try:
-            reply = self._sandbox.request(message, self._timeout)
+            reply = self._sandbox.request(message, timeout)
             self._take_flags(reply.get("flags"))
             return self._interpret(reply, message)
         except _Garbled as exc:
             self._sandbox.flags.append("protocol")
             self._sandbox.kill()
             self.died = SandboxDied("crash", f"garbled reply: {exc}")
-        except (CallTimeout, SandboxDied) as exc:
+        except CallTimeout as exc:
+            self.died = exc if timeout == self._timeout else CallTimeout(*self._budget)
+        except SandboxDied as exc:
             self.died = exc
         raise self.died
 
@@ -102,9 +133,9 @@ class Student:
         """Keep the worker's advisory flags (strings only, capped)."""
         if type(flags) is not list:
             raise _Garbled("flags is not a list")
-        for flag in flags:
-            if type(flag) is str and flag[:200] not in self.flags and len(self.flags) < MAX_FLAGS:
-                self.flags.append(flag[:200])
+        for flag in map(worker_flag, flags):
+            if flag is not None and flag not in self.flags and len(self.flags) < MAX_FLAGS:
+                self.flags.append(flag)
 
     def _interpret(self, reply, message):
         """Value, Handle or exception for a reply to ``message``."""

@@ -56,6 +56,13 @@ def get(check_id):
     return _REGISTRY[check_id]
 
 
+def sandbox_without(check_id):
+    """Library modules the check's module wants absent from the sandbox (``SANDBOX_WITHOUT``):
+    the reference implementations of the tasks, which graded code must not delegate to."""
+    spec = get(check_id)
+    return tuple(getattr(importlib.import_module(spec.fn.__module__), "SANDBOX_WITHOUT", ()))
+
+
 def prelude(check_id):
     """Extra source the check's module needs run before the student's cells (e.g. imports)."""
     spec = get(check_id)

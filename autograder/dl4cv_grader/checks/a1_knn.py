@@ -22,6 +22,9 @@ PRELUDE = "import numpy as np\n"
 # Delegating to these would not be the student's own distance or voting code.
 FORBIDDEN = ("numpy.linalg.norm", "scipy", "sklearn", "dl4cv.classifiers.k_nearest_neighbor",
              "dl4cv.kernels")
+# Not in the sandbox at all (full isolation): the reference KNearestNeighbor and the distance
+# kernels, so no import trick or stashed reference can hand the task to them.
+SANDBOX_WITHOUT = ("dl4cv.classifiers.k_nearest_neighbor", "dl4cv.kernels")
 DISTANCE_TASKS = {
     "compute_distances_two_loops": "knn_two_loops",
     "compute_distances_one_loop": "knn_one_loop",
@@ -112,29 +115,81 @@ def no_loops(student, code):
     _check_distances(student, code, "compute_distances_no_loops", seed=13)
 
 
-def python_loops(source, function_name):
-    """Loops (for, while, comprehensions) inside every definition of ``function_name``.
+# Calls that loop in Python without a loop statement.
+LOOPING_CALLS = ("map", "filter", "vectorize", "frompyfunc", "apply_along_axis", "apply_over_axes",
+                 "fromfunction", "fromiter", "reduce", "starmap", "accumulate")
+_LOOP_KINDS = {ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
+               ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
+               ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression"}
 
-    Returns a list of ``"for loop at line N"``-style strings; raises ValueError if the source
-    does not define the function (or is not valid Python).
+
+def _definitions(source):
+    """name -> function nodes (``def`` or ``name = lambda``) anywhere in ``source``; {} if unparsable."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.setdefault(node.name, []).append(node)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            for target in node.targets:
+                name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+                if name:
+                    found.setdefault(name, []).append(node.value)
+    return found
+
+
+def python_loops(source, function_name, also=()):
+    """Loops (for, while, comprehensions, looping calls such as ``map`` or ``np.vectorize``,
+    recursion) in every definition of ``function_name`` and in every function of the student's
+    that it refers to (``helper(...)``, ``self.other_method(...)``), directly or further down.
+
+    ``also``: the student's other sources (other task cells), searched for those functions, so
+    that a loop-free function that hands the work to a looping one is not loop-free.
+    Returns ``"for loop at line N"``-style strings; raises ValueError if ``source`` does not
+    define the function (or is not valid Python).
     """
-    tree = ast.parse(source)
-    functions = [n for n in ast.walk(tree)
-                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function_name]
-    if not functions:
+    own = _definitions(source)
+    if not own.get(function_name):
+        ast.parse(source)  # a SyntaxError says why
         raise ValueError(f"{function_name} is not defined")
-    kinds = {ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
-             ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
-             ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression"}
-    return [f"{kinds[type(n)]} at line {n.lineno}" for f in functions for n in ast.walk(f)
-            if type(n) in kinds]
+    defined = {}
+    for text in [*also, source]:
+        for name, nodes in _definitions(text).items():
+            defined.setdefault(name, []).extend(n for n in nodes if n not in defined.get(name, []))
+    defined[function_name] = own[function_name]
+    loops, seen, todo = [], set(), [function_name]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        where = "" if name == function_name else f" in {name}"
+        for function in defined.get(name, []):
+            for node in ast.walk(function):
+                if type(node) in _LOOP_KINDS:
+                    loops.append(f"{_LOOP_KINDS[type(node)]} at line {node.lineno}{where}")
+                    continue
+                if isinstance(node, ast.Call):
+                    callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                    if callee in LOOPING_CALLS:
+                        loops.append(f"{callee}() at line {node.lineno}{where}")
+                referred = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+                if not isinstance(node, (ast.Name, ast.Attribute)) or referred not in defined:
+                    continue
+                if referred in (name, function_name):
+                    loops.append(f"recursion at line {node.lineno}{where}")
+                elif referred not in seen and referred not in todo:
+                    todo.append(referred)
+    return list(dict.fromkeys(loops))
 
 
 @register("a1.knn.no_loops.vectorised", points=2, task="knn_no_loops")
 def no_loops_vectorised(student, code):
     """compute_distances_no_loops has no Python loop, and is correct (else no points)."""
     try:
-        loops = python_loops(code.source("knn_no_loops"), "compute_distances_no_loops")
+        loops = python_loops(code.source("knn_no_loops"), "compute_distances_no_loops",
+                             also=code.sources.values())
     except (SyntaxError, ValueError):
         raise CheckFailed("compute_distances_no_loops was not found in its task cell") from None
     if loops:

@@ -81,7 +81,7 @@ def check_loss(student, code, func_name, task, reference, cases, part):
 def check_no_loops(student, code, func_name, task, reference, seed):
     """``func_name`` has no Python loop, and is correct on one case (else no points)."""
     try:
-        loops = python_loops(code.source(task), func_name)
+        loops = python_loops(code.source(task), func_name, also=code.sources.values())
     except (SyntaxError, ValueError):
         raise CheckFailed(f"{func_name} was not found in its task cell") from None
     if loops:

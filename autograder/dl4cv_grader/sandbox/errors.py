@@ -54,9 +54,13 @@ class ForbiddenCall(StudentCodeError):
 class CallTimeout(StudentCodeError):
     """A call took longer than its wall-clock budget (the sandbox was killed)."""
 
-    def __init__(self, seconds):
-        super().__init__(f"your code did not finish within {seconds:g} s (infinite loop, or far too slow?)")
-        self.seconds = seconds
+    def __init__(self, seconds, budget=""):
+        if budget:  # a budget for several calls (a whole check, a whole notebook) ran out
+            super().__init__(f"your code used up the {seconds:g} s allowed for {budget} "
+                             "(far too slow, or waiting on purpose?)")
+        else:
+            super().__init__(f"your code did not finish within {seconds:g} s (infinite loop, or far too slow?)")
+        self.seconds, self.budget = seconds, budget
 
 
 class SandboxDied(StudentCodeError):

@@ -76,6 +76,9 @@ def build_root(cfg):
     for hidden in cfg["hide"]:
         if os.path.isdir(inside(hidden)):
             mount("tmpfs", inside(hidden), "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=755")
+        elif os.path.isfile(inside(hidden)):  # a file: /dev/null over it (not a regular file: no import)
+            mount("/dev/null", inside(hidden), None, MS_BIND)
+            mount(None, inside(hidden), None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
     for device in cfg["devices"]:
         os.makedirs(os.path.dirname(inside(device)), exist_ok=True)
         open(inside(device), "a").close()  # noqa: SIM115

@@ -10,6 +10,10 @@ class Limits:
     cpu_seconds: CPU time per process over the sandbox's life (RLIMIT_CPU) -> ``timeout``.
     wall_seconds_per_call: wall clock for one call/new/get from a check -> ``timeout``.
     wall_seconds_setup: wall clock for executing all the notebook's cells.
+    wall_seconds_per_check: wall clock for all the calls of one check together (so code that
+        waits just under the per-call limit in every call cannot stretch a check) -> ``timeout``.
+    wall_seconds_total: wall clock for grading one notebook, restarts included; checks not
+        started by then are ``timeout`` without running.
     processes: tasks (processes and threads) at once (cgroup ``pids``, plus RLIMIT_NPROC).
     file_mb: largest file the sandbox may write (RLIMIT_FSIZE).
     scratch_mb: size of the scratch tmpfs (full isolation).
@@ -20,6 +24,8 @@ class Limits:
     cpu_seconds: int = 120
     wall_seconds_per_call: float = 20.0
     wall_seconds_setup: float = 60.0
+    wall_seconds_per_check: float = 60.0
+    wall_seconds_total: float = 600.0
     processes: int = 64
     file_mb: int = 64
     scratch_mb: int = 256

@@ -5,7 +5,8 @@ Full isolation builds the sandbox's root filesystem from an allow-list (see
 ``dl4cv`` library, the worker's two files, and any ``exposed_paths`` (e.g. a dataset), all
 read-only. Nothing else of the host exists inside: not the autograder, solutions, the
 gradebook, other submissions, /root, /home or /tmp. ``hidden_paths`` that lie *inside* an
-exposed directory are covered with an empty tmpfs.
+exposed directory are covered: a directory with an empty tmpfs, a file with ``/dev/null``
+(see :func:`module_paths` for hiding library modules a task must not delegate to).
 """
 import atexit
 import functools
@@ -60,6 +61,30 @@ def default_hidden_paths():
     """Instructor material hidden by default: the autograder and the repo's solutions."""
     autograder = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return [autograder, os.path.join(os.path.dirname(autograder), "solutions")]
+
+
+def module_paths(qualname):
+    """Host paths that make module ``qualname`` importable (or readable as bytecode): a
+    package's directory; a plain module's source file and its ``__pycache__`` bytecode.
+
+    Hiding them (``hidden_paths``) takes the module out of a full-isolation sandbox, so graded
+    code cannot delegate to it however indirectly it imports or keeps a reference. Empty if
+    the module does not exist here.
+    """
+    try:
+        spec = importlib.util.find_spec(qualname)
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+        return []
+    if spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)
+    folder, name = os.path.split(spec.origin)
+    stem = os.path.splitext(name)[0]
+    cache = os.path.join(folder, "__pycache__")
+    compiled = sorted(os.path.join(cache, f) for f in (os.listdir(cache) if os.path.isdir(cache) else ())
+                      if f.startswith(stem + "."))
+    return [spec.origin] + compiled
 
 
 def library_dirs():

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 from .. import protocol
 from . import cgroups, plan
@@ -113,9 +114,11 @@ class Sandbox:
             self.close()
             raise SandboxSetupError(f"unexpected first message from the sandbox: {str(hello)[:200]}")
 
-    def _receive(self, timeout):
-        self.sock.settimeout(timeout)
-        return protocol.read_frame(self.sock)
+    def _receive(self, timeout, deadline=None):
+        """One frame, complete within ``timeout`` seconds (or by ``deadline``) in total."""
+        deadline = time.monotonic() + timeout if deadline is None else deadline
+        self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        return protocol.read_frame(self.sock, deadline=deadline)
 
     def request(self, message, timeout):
         """Send ``message`` (a dict) and return the worker's reply dict.
@@ -129,11 +132,12 @@ class Sandbox:
         self._next_id += 1
         message = dict(message, id=self._next_id)
         frames = protocol.encode(message)
+        deadline = time.monotonic() + timeout  # for the whole exchange, however the reply trickles in
         try:
             self.sock.settimeout(timeout)
             for chunk in frames:
                 self.sock.sendall(chunk)
-            reply = self._receive(timeout)
+            reply = self._receive(timeout, deadline)
         except (socket.timeout, TimeoutError):
             self.kill()
             raise CallTimeout(timeout) from None
