@@ -5,8 +5,8 @@ import pytest
 
 from dl4cv import conv_layer_utils
 from dl4cv.classifiers.cnn import ThreeLayerConvNet
-from dl4cv.gradient_check import eval_numerical_gradient, rel_error
 from dl4cv.solver import Solver
+from model_gradients import assert_model_gradients
 
 N, C, H, W = 3, 2, 6, 6
 
@@ -43,11 +43,7 @@ def test_initial_loss_is_about_log_of_the_number_of_classes():
 def test_gradients_match_numerical_gradients(reg):
     net = _net(reg=reg)
     X, y = _data()
-    _, grads = net.loss(X, y)
-    assert set(grads) == set(net.params)
-    for name, param in net.params.items():
-        num = eval_numerical_gradient(lambda _: net.loss(X, y)[0], param, verbose=False, h=1e-6)
-        assert rel_error(grads[name], num) < 1e-6, name
+    assert_model_gradients(net, X, y, max_rel_error=1e-6, h=1e-6)
 
 
 def test_regularization_adds_half_reg_times_sum_of_squared_weights():

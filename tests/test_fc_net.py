@@ -6,7 +6,8 @@ import pytest
 
 from dl4cv import layers
 from dl4cv.classifiers.fc_net import TwoLayerNet
-from dl4cv.gradient_check import eval_numerical_gradient, rel_error
+from dl4cv.gradient_check import rel_error
+from model_gradients import assert_model_gradients
 
 D, H, C, N = 6, 5, 3, 4
 
@@ -45,11 +46,7 @@ def test_scores_at_test_time_are_affine_relu_affine():
 def test_gradients_match_numerical_gradients(reg):
     net = _net(reg=reg)
     X, y = _data()
-    _, grads = net.loss(X, y)
-    assert set(grads) == set(net.params)
-    for name, param in net.params.items():
-        num = eval_numerical_gradient(lambda _: net.loss(X, y)[0], param, verbose=False)
-        assert rel_error(grads[name], num) < 1e-7, name
+    assert_model_gradients(net, X, y, max_rel_error=1e-7)
 
 
 def test_regularization_adds_half_reg_times_sum_of_squared_weights():
