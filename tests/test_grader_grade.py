@@ -135,6 +135,9 @@ def test_export_has_one_row_per_notebook_with_late_info(graded, tmp_path):
     assert float(rows["reference"]["total"]) == 16 and rows["reference"]["max"] == "22"
     assert rows["partial"]["knn_no_loops_check"] == "4"
     assert "monkeypatch" in rows["patch_allclose"]["flags"]
+    # The forged_flag sample wrote a spreadsheet formula into its flags: no cell may start one.
+    assert "forged-flag" in rows["forged_flag"]["flags"]
+    assert not [v for r in rows.values() for v in r.values() if v[:1] in ("=", "+", "@")]
 
 
 def test_self_grading_prints_a_report(tmp_path):
