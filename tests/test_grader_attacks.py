@@ -6,9 +6,12 @@ The notebook-level versions of these attacks are samples in ``dl4cv_grader.sampl
 """
 import csv
 import io
+import json
 
 import pytest
 
+from dl4cv_grader import samples
+from dl4cv_grader.batch import grade_batch
 from dl4cv_grader.checks.a1_knn import python_loops
 from dl4cv_grader.export import cell_text
 from dl4cv_grader.student import worker_flag
@@ -55,3 +58,38 @@ def test_export_cells_never_start_a_formula():
 ])
 def test_worker_flags_are_only_the_kinds_the_worker_reports(raw, kept):
     assert worker_flag(raw) == kept
+
+
+SHAPE_FRAME = '''
+import json, os, struct, sys
+_body = json.dumps({"a": 0, "dtype": "<f8", "shape": [2**64, 0]}).encode()
+os.write(int(sys.argv[-1]), b"DLCV" + struct.pack(">IIQ", len(_body), 1, 0) + _body)
+'''
+
+
+def _submit(course, student, change):
+    nb = samples.fill(samples.released(), samples.reference_sources())
+    change(nb)
+    path = course / "submitted" / student / "a1" / "knn.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def _cell(nb, gid):
+    return next(c for c in nb.cells if c.get("id") == gid)
+
+
+@pytest.mark.slow
+def test_submissions_that_once_crashed_the_coordinator_are_graded_and_the_batch_goes_on(tmp_path):
+    course = tmp_path / "course"
+    # Outputs that are not output dicts: nbformat.writes of the formgrader view raised.
+    _submit(course, "odd_outputs", lambda nb: setattr(_cell(nb, "knn_two_loops"), "outputs", ["text", 7]))
+    # A forged frame whose array shape NumPy refuses: the decoder raised ValueError, not ProtocolError.
+    _submit(course, "odd_shape", lambda nb: setattr(_cell(nb, "knn_one_loop"), "source",
+                                                    SHAPE_FRAME + _cell(nb, "knn_one_loop").source))
+    summary = grade_batch("a1", course, jobs=1, progress=lambda line: None)
+    assert summary.failed == []
+    scores = {r["student"]: r["score"] for r in summary.records}
+    assert scores == {"odd_outputs": 16, "odd_shape": 13}
+    odd_shape = next(r for r in summary.records if r["student"] == "odd_shape")
+    assert "protocol" in odd_shape["flags"]

@@ -3,6 +3,7 @@ import json
 import socket
 import struct
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -140,6 +141,9 @@ def array_node(dtype, shape, index=0):
     (raw_frame(array_node("|O", [1]), [b"\0" * 8]), "not allowed"),
     (raw_frame(array_node("<f8", [10**9, 10**9]), [b"\0" * 8]), "does not match"),
     (raw_frame(array_node("<f8", [-1]), [b""]), "bad array shape"),
+    # Zero bytes, yet no such array: reshape's own ValueError once escaped and crashed the batch.
+    (raw_frame(array_node("<f8", [2**64, 0]), [b""]), "bad array shape"),
+    (raw_frame(array_node("<f8", [2**40, 2**40, 0]), [b""]), "bad array shape"),
     (raw_frame(array_node("<f8", [1], index=3), [b"\0" * 8]), "missing or reused"),
     (raw_frame(b"1", [b"extra"]), "no array refers"),
     (raw_frame(b'{"x": 1}'), "unknown or malformed tag"),
@@ -161,3 +165,25 @@ def test_same_buffer_cannot_back_two_arrays():
     body = json.dumps({"l": [{"a": 0, "dtype": "|u1", "shape": [1]}] * 2}).encode()
     with pytest.raises(ProtocolError, match="missing or reused"):
         read_raw(raw_frame(body, [b"x"]))
+
+
+def test_a_frame_dripped_byte_by_byte_ends_at_the_deadline():
+    left, right = socket.socketpair()
+    stop = threading.Event()
+
+    def drip():  # each byte well within the socket's timeout, the frame never complete
+        for byte in raw_frame(b'{"l":[1,2,3]}'):
+            if stop.wait(0.05):
+                return
+            left.sendall(bytes([byte]))
+    sender = threading.Thread(target=drip)
+    sender.start()
+    try:
+        right.settimeout(5)
+        with pytest.raises(socket.timeout):
+            protocol.read_frame(right, deadline=time.monotonic() + 0.3)
+    finally:
+        stop.set()
+        sender.join()
+        left.close()
+        right.close()

@@ -13,6 +13,7 @@ again (writing is idempotent), so a coordinator killed between a record and its 
 rows loses nothing, and nothing is graded or counted twice.
 """
 import json
+import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -27,6 +28,8 @@ from dl4cv_grader.grade import grade_file, manifest_digest
 from dl4cv_grader.manifest import REPO
 from dl4cv_grader.notebook_io import file_sha256
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class BatchSummary:
@@ -35,6 +38,7 @@ class BatchSummary:
     graded: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     records: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # (student, notebook, why): no record; retried next run
 
 
 def record_path(course_dir, assignment, student, notebook):
@@ -111,9 +115,18 @@ def grade_batch(assignment, course_dir, students=None, jobs=1, isolation="auto",
         return summary
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        futures = [pool.submit(_grade_job, job) for job in pending]
+        futures = {pool.submit(_grade_job, job): job for job in pending}
         for future in as_completed(futures):
-            record, view = future.result()
+            try:
+                record, view = future.result()
+            except Exception as exc:  # noqa: BLE001 -- one submission must never stop the batch
+                job = futures[future]
+                why = f"{type(exc).__name__}: {exc}"[:500]
+                log.error("grading %s failed", job["path"], exc_info=exc)
+                summary.failed.append((job["student"], job["notebook"], why))
+                progress(f"{job['student']:>20s} {job['notebook']}: NOT GRADED ({why}); "
+                         "the rest of the batch goes on, and the next run tries it again")
+                continue
             _store(course_dir, record, view)
             summary.graded.append((record["student"], record["notebook"]))
             summary.records.append(record)

@@ -60,6 +60,10 @@ def cmd_grade(args):
                           isolation=args.isolation)
     print(f"graded {len(summary.graded)}, unchanged {len(summary.skipped)}; scores are in "
           f"{_course(args) / 'gradebook.db'}")
+    if summary.failed:
+        print(f"NOT graded {len(summary.failed)} (see above; run the command again to retry them): "
+              + ", ".join(f"{student}/{notebook}" for student, notebook, _ in summary.failed))
+        return 1
     return 0
 
 

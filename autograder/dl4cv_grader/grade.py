@@ -14,6 +14,7 @@ status, message, seconds, flags; plus the mapping notes, reading flags and the i
 """
 import hashlib
 import importlib
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -180,5 +181,18 @@ def formgrade_view(sub, found, release_path):
         cell.source = found[gid].source
         raw = sub.nb["cells"][found[gid].cells[-1].index]
         if cell.cell_type == "code" and isinstance(raw.get("outputs"), list):
-            cell.outputs = nbformat.from_dict(raw["outputs"])
+            cell.outputs = [nbformat.from_dict(out) for out in raw["outputs"] if _writable_output(out)]
     return view
+
+
+def _writable_output(output):
+    """Whether nbformat can write ``output`` (a submission's outputs may be any JSON: a string
+    among them made ``nbformat.writes`` raise, and with it the whole batch)."""
+    if not isinstance(output, dict):
+        return False
+    try:
+        nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            outputs=[nbformat.from_dict(json.loads(json.dumps(output)))])]))
+    except Exception:  # noqa: BLE001 -- nbformat raises many types on malformed outputs
+        return False
+    return True

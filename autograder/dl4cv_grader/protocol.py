@@ -187,7 +187,10 @@ class _Decoder:
         if math.prod(shape) * itemsize != len(buffer):
             raise ProtocolError(f"array of shape {shape} and dtype {dtype} does not match {len(buffer)} bytes")
         self.used.add(index)
-        return np.frombuffer(buffer, dtype=np.dtype(dtype)).reshape(shape)
+        try:  # e.g. a dimension of 2**64 beside a zero one: no bytes, but no such array either
+            return np.frombuffer(buffer, dtype=np.dtype(dtype)).reshape(shape)
+        except (ValueError, OverflowError) as exc:
+            raise ProtocolError(f"bad array shape {shape!r}: {exc}") from None
 
 
 def decode(body, buffers):
