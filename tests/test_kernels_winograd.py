@@ -1,6 +1,8 @@
 """Winograd F(2x2, 3x3) transforms agree with their NumPy references and compose to a convolution."""
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from dl4cv.kernels import winograd as wg
 from dl4cv.kernels.naive_conv import conv_backward_naive, conv_forward_naive
@@ -29,7 +31,9 @@ def test_transforms_match_references(shape, pad, dtype):
     assert out.dtype == dtype
     np.testing.assert_allclose(out, wg.output_transform_ref(M, b, (N, 3, Ho, Wo)), **_tol(dtype))
     dout = rng.standard_normal((N, 3, Ho, Wo)).astype(dtype)
-    np.testing.assert_allclose(wg.output_adjoint(dout), wg.output_adjoint_ref(dout), **_tol(dtype))
+    for got, want in zip(wg.output_adjoint(dout), wg.output_adjoint_ref(dout)):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, **_tol(dtype))
     np.testing.assert_allclose(wg.input_adjoint(V, shape, pad), wg.input_adjoint_ref(V, shape, pad), **_tol(dtype))
 
 
@@ -46,7 +50,7 @@ def test_adjoint_pairs():
     dout = rng.standard_normal((1, 3, 5, 7))
     zero = np.zeros(3)
     lhs = np.vdot(wg.output_transform(M, zero, dout.shape), dout)
-    assert lhs == pytest.approx(np.vdot(M, wg.output_adjoint(dout)))
+    assert lhs == pytest.approx(np.vdot(M, wg.output_adjoint(dout)[0]))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -61,9 +65,35 @@ def test_composed_transforms_are_a_convolution(shape, pad, dtype):
     out = wg.output_transform(np.matmul(U, V), b, (shape[0], 4, Ho, Wo))
     np.testing.assert_allclose(out, conv_forward_naive(x, w, b, 1, pad), **_tol(dtype))
     dout = rng.standard_normal(out.shape).astype(dtype)
-    dY = wg.output_adjoint(dout)
+    dY, db = wg.output_adjoint(dout)
     dw = wg.filter_adjoint(np.matmul(dY, V.transpose(0, 2, 1)))
     dx = wg.input_adjoint(np.matmul(U.transpose(0, 2, 1), dY), shape, pad)
     dx_ref, dw_ref, _ = conv_backward_naive(dout, x, w, 1, pad)
     np.testing.assert_allclose(dx, dx_ref, **_tol(dtype))
     np.testing.assert_allclose(dw, dw_ref, **_tol(dtype))
+    np.testing.assert_allclose(db, dout.sum(axis=(0, 2, 3)), **_tol(dtype))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    N=st.integers(1, 2),
+    C=st.integers(1, 3),
+    H=st.integers(1, 9),
+    W=st.integers(1, 9),
+    pad=st.integers(0, 3),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_transforms_match_references_on_random_shapes(N, C, H, W, pad, dtype):
+    assume(H + 2 * pad >= 3 and W + 2 * pad >= 3)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    Ho, Wo, th, tw = wg.tile_grid(H, W, pad)
+    V = wg.input_transform(x, pad)
+    np.testing.assert_allclose(V, wg.input_transform_ref(x, pad), **_tol(dtype))
+    np.testing.assert_allclose(wg.input_adjoint(V, x.shape, pad), wg.input_adjoint_ref(V, x.shape, pad), **_tol(dtype))
+    M = rng.standard_normal((16, 2, V.shape[2])).astype(dtype)
+    b = rng.standard_normal(2)
+    out = wg.output_transform(M, b, (N, 2, Ho, Wo))
+    np.testing.assert_allclose(out, wg.output_transform_ref(M, b, (N, 2, Ho, Wo)), **_tol(dtype))
+    for got, want in zip(wg.output_adjoint(out), wg.output_adjoint_ref(out)):
+        np.testing.assert_allclose(got, want, **_tol(dtype))

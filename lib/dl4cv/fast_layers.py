@@ -155,10 +155,10 @@ def conv_forward_winograd(x, w, b, conv_param):
 
 def _conv_backward_winograd(dout, cache):
     _, x_shape, w, U, V, _, pad = cache
-    dY = _wino.output_adjoint(dout)
+    dY, db = _wino.output_adjoint(dout)
     dw = _wino.filter_adjoint(np.matmul(dY, V.transpose(0, 2, 1)))
     dx = _wino.input_adjoint(np.matmul(U.transpose(0, 2, 1), dY), x_shape, pad)
-    return dx, dw, dout.sum(axis=(0, 2, 3))
+    return dx, dw, db
 
 
 _CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_winograd}

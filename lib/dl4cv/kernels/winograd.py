@@ -14,9 +14,16 @@ and its extra outputs are dropped).
 The backward pass uses the adjoints of the same linear maps: dY (16, F, T) = A dout_tile A^T,
 then dU[k] = dY[k] @ V[k]^T (the weight gradient, back through G) and dV[k] = U[k]^T @ dY[k]
 (the input gradient, back through B, overlapping tiles summed).
+
+Kernels work plane by plane (one (n, c) image channel at a time): the plane is first split by
+row and column parity into a small scratch array in which each of the 16 positions of a 4x4
+tile, taken over all the plane's tiles, is one contiguous run; every transform is then a few
+passes of ``dst[t] = sum of c * src[t]`` over those runs, which LLVM vectorises. The kernels
+are serial: they are memory-bound and run between multi-threaded BLAS calls, where Numba's
+threads measurably slowed the layer down on 2 cores (docs/fast_layers.md).
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 #: B^T, G and A^T of F(2x2, 3x3).
 BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
@@ -41,143 +48,181 @@ def padded_input(x, pad, th, tw):
     return xp
 
 
-@njit(cache=True)
-def _bt(a0, a1, a2, a3):
-    """B^T applied to a 4-vector."""
-    return a0 - a2, a1 + a2, a2 - a1, a1 - a3
+def _terms(L, R, width):
+    """Sparse form of the 2-D transform out[p, q] = sum_{i, j} L[p, i] R[q, j] src[i, j].
+
+    Returns (ij, coef): ij (P*Q, width, 2) int64 and coef (P*Q, width) float64, output row
+    p * Q + q; each output's nonzero terms first, padded with zero coefficients to ``width``.
+    """
+    ij = np.zeros((L.shape[0] * R.shape[0], width, 2), dtype=np.int64)
+    coef = np.zeros((L.shape[0] * R.shape[0], width))
+    for p in range(L.shape[0]):
+        for q in range(R.shape[0]):
+            terms = [(i, j, L[p, i] * R[q, j]) for i in range(L.shape[1]) for j in range(R.shape[1]) if L[p, i] * R[q, j]]
+            for a, (i, j, c) in enumerate(terms):
+                ij[p * R.shape[0] + q, a] = i, j
+                coef[p * R.shape[0] + q, a] = c
+    return ij, coef
+
+
+# The kernels index with unsigned integers (uint64 throughout: mixing with int64 would give
+# float64) and without slicing inside the per-plane loops: a signed index costs a wrap-around
+# test that stops LLVM vectorising, and every slice of an array is a reference-count update.
+_U = np.uint64
 
 
 @njit(cache=True)
-def _b(a0, a1, a2, a3):
-    """B applied to a 4-vector (adjoint of ``_bt``)."""
-    return a0, a1 - a2 + a3, a1 + a2 - a0, -a3
+def _comb4(dst, d_row, d_off, src, rows, offs, c, P):
+    """dst[d_row, d_off + t] = sum_{a < 4} c[a] * src[rows[a], offs[a] + t] for t < P."""
+    r0, r1, r2, r3 = rows[0], rows[1], rows[2], rows[3]
+    o0, o1, o2, o3 = offs[0], offs[1], offs[2], offs[3]
+    c0, c1, c2, c3 = c[0], c[1], c[2], c[3]
+    for t in range(P):
+        dst[d_row, d_off + t] = c0 * src[r0, o0 + t] + c1 * src[r1, o1 + t] + c2 * src[r2, o2 + t] + c3 * src[r3, o3 + t]
 
 
 @njit(cache=True)
-def _at(a0, a1, a2, a3):
-    """A^T applied to a 4-vector."""
-    return a0 + a1 + a2, a1 - a2 - a3
+def _comb3(dst, d_row, d_off, src, r0, r1, r2, off, c, P, add):
+    """dst[d_row, d_off + t] (+)= sum_{a < 3} c[a] * src[r_a, off + t] for t < P."""
+    c0, c1, c2 = c[0], c[1], c[2]
+    if add:
+        for t in range(P):
+            dst[d_row, d_off + t] += c0 * src[r0, off + t] + c1 * src[r1, off + t] + c2 * src[r2, off + t]
+    else:
+        for t in range(P):
+            dst[d_row, d_off + t] = c0 * src[r0, off + t] + c1 * src[r1, off + t] + c2 * src[r2, off + t]
 
 
 @njit(cache=True)
-def _a(a0, a1):
-    """A applied to a 2-vector (adjoint of ``_at``)."""
-    return a0, a0 + a1, a0 - a1, -a1
+def _down(D, src, F, f, n, P, idx, coef):
+    """D[4p + s, t] = sum_a coef[p, a] src[(4 idx[p, a] + s) * F + f, n * P + t]: the rows of a
+    4x4 transform applied down the tile columns s of plane (n, f) of src: (16, F, T) as (16 * F, T)."""
+    for p in range(idx.shape[0]):
+        r0, r1, r2 = idx[p, 0], idx[p, 1], idx[p, 2]
+        for s in range(4):
+            rows = ((4 * r0 + s) * F + f, (4 * r1 + s) * F + f, (4 * r2 + s) * F + f)
+            _comb3(D, _U(4 * p + s), _U(0), src, _U(rows[0]), _U(rows[1]), _U(rows[2]), _U(n) * P, coef[p], P, False)
 
 
-@njit(cache=True, parallel=True)
-def _input_transform_kernel(xp, th, tw, V):
-    N, C = xp.shape[0], xp.shape[1]
-    for nc in prange(N * C):
-        n = nc // C
-        c = nc % C
-        for ty in range(th):
-            for tx in range(tw):
-                t = (n * th + ty) * tw + tx
-                h = 2 * ty
-                w = 2 * tx
-                # rows of B^T d
-                r00, r10, r20, r30 = _bt(xp[n, c, h, w], xp[n, c, h + 1, w], xp[n, c, h + 2, w], xp[n, c, h + 3, w])
-                r01, r11, r21, r31 = _bt(
-                    xp[n, c, h, w + 1], xp[n, c, h + 1, w + 1], xp[n, c, h + 2, w + 1], xp[n, c, h + 3, w + 1]
-                )
-                r02, r12, r22, r32 = _bt(
-                    xp[n, c, h, w + 2], xp[n, c, h + 1, w + 2], xp[n, c, h + 2, w + 2], xp[n, c, h + 3, w + 2]
-                )
-                r03, r13, r23, r33 = _bt(
-                    xp[n, c, h, w + 3], xp[n, c, h + 1, w + 3], xp[n, c, h + 2, w + 3], xp[n, c, h + 3, w + 3]
-                )
-                # then (B^T d) B, row by row
-                V[0, c, t], V[1, c, t], V[2, c, t], V[3, c, t] = _bt(r00, r01, r02, r03)
-                V[4, c, t], V[5, c, t], V[6, c, t], V[7, c, t] = _bt(r10, r11, r12, r13)
-                V[8, c, t], V[9, c, t], V[10, c, t], V[11, c, t] = _bt(r20, r21, r22, r23)
-                V[12, c, t], V[13, c, t], V[14, c, t], V[15, c, t] = _bt(r30, r31, r32, r33)
+@njit(cache=True)
+def _split_plane(x, n, c, pad, tw, S):
+    """S: (8, (th + 1) * tw) <- plane x[n, c]: (H, W) zero-padded (pad rows/columns before), with
+    S[4o + 2pc + pr, hr * tw + tx] = x_pad[2 hr + pr, 2 (tx + o) + pc]: for the tiles t = ty * tw + tx
+    the padded pixel (2ty + i, 2tx + j) is S[4 (j // 2) + 2 (j % 2) + i % 2, (i // 2) * tw + t], one
+    contiguous run over the tiles for each of the 16 tile positions (i, j)."""
+    H, W = x.shape[2], x.shape[3]
+    S[:] = 0
+    for h in range(H):
+        hr, pr = (h + pad) // 2, (h + pad) % 2
+        for w in range(W):
+            jj, pc = (w + pad) // 2, (w + pad) % 2
+            if jj < tw:
+                S[2 * pc + pr, hr * tw + jj] = x[n, c, h, w]
+            if 1 <= jj <= tw:
+                S[4 + 2 * pc + pr, hr * tw + jj - 1] = x[n, c, h, w]
 
 
-@njit(cache=True, parallel=True)
-def _output_transform_kernel(M, bias, th, tw, out):
-    N, F, Ho, Wo = out.shape
-    for nf in prange(N * F):
-        n = nf // F
-        f = nf % F
+def _plane_rows(ij, tw):
+    """(rows, offs) as uint64 into a ``_split_plane`` layout for the tile positions ij (..., 2)."""
+    i, j = ij[..., 0], ij[..., 1]
+    return (4 * (j // 2) + 2 * (j % 2) + i % 2).astype(_U), ((i // 2) * tw).astype(_U)
+
+
+@njit(cache=True)
+def _input_transform_kernel(x, pad, th, tw, rows, offs, coef, V):
+    """V: (16, C, T) as (16 * C, T); rows, offs, coef: (16, 4) terms of B^T d B in _split_plane's layout."""
+    N, C = x.shape[0], x.shape[1]
+    P = _U(th * tw)
+    for nc in range(N * C):
+        n, c = nc // C, nc % C
+        S = np.empty((8, (th + 1) * tw), dtype=V.dtype)
+        _split_plane(x, n, c, pad, tw, S)
+        for k in range(16):
+            _comb4(V, _U(k * C + c), _U(n) * P, S, rows[k], offs[k], coef[k], P)
+
+
+@njit(cache=True)
+def _output_transform_kernel(M, F, bias, th, tw, at_idx, at_coef, out):
+    """M: (16, F, T) as (16 * F, T); at_idx, at_coef: (2, 3) nonzeros of the rows of A^T."""
+    N, _, Ho, Wo = out.shape
+    P = _U(th * tw)
+    for nf in range(N * F):
+        n, f = nf // F, nf % F
+        # A^T down: D[4p + s] = sum_a at[p, a] M[4 r_a + s]; then across: Y[2q + p] = pixel (2ty + p, 2tx + q)
+        D = np.empty((8, th * tw), dtype=out.dtype)
+        _down(D, M, F, f, n, P, at_idx, at_coef)
+        Y = np.empty((4, th * tw), dtype=out.dtype)
+        for q in range(2):
+            s0, s1, s2 = at_idx[q, 0], at_idx[q, 1], at_idx[q, 2]
+            for p in range(2):
+                _comb3(Y, _U(2 * q + p), _U(0), D, _U(4 * p + s0), _U(4 * p + s1), _U(4 * p + s2), _U(0), at_coef[q], P, False)
         b = bias[f]
-        for ty in range(th):
-            for tx in range(tw):
-                t = (n * th + ty) * tw + tx
-                # A^T M: two rows of four
-                a0, b0 = _at(M[0, f, t], M[4, f, t], M[8, f, t], M[12, f, t])
-                a1, b1 = _at(M[1, f, t], M[5, f, t], M[9, f, t], M[13, f, t])
-                a2, b2 = _at(M[2, f, t], M[6, f, t], M[10, f, t], M[14, f, t])
-                a3, b3 = _at(M[3, f, t], M[7, f, t], M[11, f, t], M[15, f, t])
-                y00, y01 = _at(a0, a1, a2, a3)
-                y10, y11 = _at(b0, b1, b2, b3)
-                h = 2 * ty
-                w = 2 * tx
-                out[n, f, h, w] = y00 + b
-                if w + 1 < Wo:
-                    out[n, f, h, w + 1] = y01 + b
-                if h + 1 < Ho:
-                    out[n, f, h + 1, w] = y10 + b
-                    if w + 1 < Wo:
-                        out[n, f, h + 1, w + 1] = y11 + b
-
-
-@njit(cache=True, parallel=True)
-def _output_adjoint_kernel(g, th, tw, dY):
-    N, F = g.shape[0], g.shape[1]
-    for nf in prange(N * F):
-        n = nf // F
-        f = nf % F
-        for ty in range(th):
-            for tx in range(tw):
-                t = (n * th + ty) * tw + tx
-                h = 2 * ty
-                w = 2 * tx
-                # A g: four rows of two (p: column 0, q: column 1), then (A g) A^T row by row
-                p0, p1, p2, p3 = _a(g[n, f, h, w], g[n, f, h + 1, w])
-                q0, q1, q2, q3 = _a(g[n, f, h, w + 1], g[n, f, h + 1, w + 1])
-                dY[0, f, t], dY[1, f, t], dY[2, f, t], dY[3, f, t] = _a(p0, q0)
-                dY[4, f, t], dY[5, f, t], dY[6, f, t], dY[7, f, t] = _a(p1, q1)
-                dY[8, f, t], dY[9, f, t], dY[10, f, t], dY[11, f, t] = _a(p2, q2)
-                dY[12, f, t], dY[13, f, t], dY[14, f, t], dY[15, f, t] = _a(p3, q3)
+        for h in range(Ho):
+            y0, y1, base = _U(h % 2), _U(2 + h % 2), _U((h // 2) * tw)
+            for j in range(_U(Wo // 2)):
+                out[n, f, h, _U(2) * j] = Y[y0, base + j] + b
+                out[n, f, h, _U(2) * j + _U(1)] = Y[y1, base + j] + b
+            if Wo % 2:
+                out[n, f, h, Wo - 1] = Y[y0, base + _U(Wo // 2)] + b
 
 
 @njit(cache=True)
-def _add_row(dxp, n, c, h, w, e0, e1, e2, e3):
-    """dxp[n, c, h, w:w+4] += (e0, e1, e2, e3)."""
-    dxp[n, c, h, w] += e0
-    dxp[n, c, h, w + 1] += e1
-    dxp[n, c, h, w + 2] += e2
-    dxp[n, c, h, w + 3] += e3
+def _output_adjoint_kernel(g, th, tw, rows, coef, dY, plane_sums):
+    """dY: (16, F, T) as (16 * F, T); rows, coef: (16, 4) terms of A g A^T over G's rows 2q + p."""
+    N, F = g.shape[0], g.shape[1]
+    P = _U(th * tw)
+    offs = np.zeros(4, dtype=_U)
+    for nf in range(N * F):
+        n, f = nf // F, nf % F
+        G = np.empty((4, th * tw), dtype=dY.dtype)  # G[2q + p, t] = g[2ty + p, 2tx + q]
+        total = 0.0
+        for h in range(2 * th):
+            for w in range(2 * tw):
+                v = g[n, f, h, w]
+                G[2 * (w % 2) + h % 2, (h // 2) * tw + w // 2] = v
+                total += v
+        for k in range(16):
+            _comb4(dY, _U(k * F + f), _U(n) * P, G, rows[k], offs, coef[k], P)
+        plane_sums[nf] = total
 
 
-@njit(cache=True, parallel=True)
-def _input_adjoint_kernel(dV, th, tw, pad, dxp, dx):
+@njit(cache=True)
+def _input_adjoint_kernel(dV, th, tw, pad, b_idx, b_coef, dx):
+    """dV: (16, C, T) as (16 * C, T); b_idx, b_coef: (4, 3) nonzeros of the rows of B = (B^T)^T."""
     N, C, H, W = dx.shape
-    for nc in prange(N * C):
-        n = nc // C
-        c = nc % C
-        dxp[n, c] = 0
-        for ty in range(th):
-            for tx in range(tw):
-                t = (n * th + ty) * tw + tx
-                # B v: one call per column of the 4x4 tile (a: column 0, ..., d: column 3)
-                a0, a1, a2, a3 = _b(dV[0, c, t], dV[4, c, t], dV[8, c, t], dV[12, c, t])
-                b0, b1, b2, b3 = _b(dV[1, c, t], dV[5, c, t], dV[9, c, t], dV[13, c, t])
-                c0, c1, c2, c3 = _b(dV[2, c, t], dV[6, c, t], dV[10, c, t], dV[14, c, t])
-                d0, d1, d2, d3 = _b(dV[3, c, t], dV[7, c, t], dV[11, c, t], dV[15, c, t])
-                # then (B v) B^T row by row, added into the tile's (overlapping) 4x4 window
-                h = 2 * ty
-                w = 2 * tx
-                e0, e1, e2, e3 = _b(a0, b0, c0, d0)
-                _add_row(dxp, n, c, h, w, e0, e1, e2, e3)
-                e0, e1, e2, e3 = _b(a1, b1, c1, d1)
-                _add_row(dxp, n, c, h + 1, w, e0, e1, e2, e3)
-                e0, e1, e2, e3 = _b(a2, b2, c2, d2)
-                _add_row(dxp, n, c, h + 2, w, e0, e1, e2, e3)
-                e0, e1, e2, e3 = _b(a3, b3, c3, d3)
-                _add_row(dxp, n, c, h + 3, w, e0, e1, e2, e3)
-        dx[n, c] = dxp[n, c, pad : pad + H, pad : pad + W]
+    P = _U(th * tw)
+    for nc in range(N * C):
+        n, c = nc // C, nc % C
+        # B down: D[4i + s] = sum_a b[i, a] dV[4 r_a + s]; then B across, added into Z (the
+        # _split_plane layout) at every tile's pixel (i, j)
+        D = np.empty((16, th * tw), dtype=dx.dtype)
+        _down(D, dV, C, c, n, P, b_idx, b_coef)
+        Z = np.zeros((8, (th + 1) * tw), dtype=dx.dtype)
+        for i in range(4):
+            for j in range(4):
+                s0, s1, s2 = b_idx[j, 0], b_idx[j, 1], b_idx[j, 2]
+                zrow, zoff = _U(4 * (j // 2) + 2 * (j % 2) + i % 2), _U((i // 2) * tw)
+                _comb3(Z, zrow, zoff, D, _U(4 * i + s0), _U(4 * i + s1), _U(4 * i + s2), _U(0), b_coef[j], P, True)
+        # overlapping tiles: a padded pixel is the sum of its two copies in Z
+        for h in range(H):
+            hr, pr = (h + pad) // 2, (h + pad) % 2
+            for w in range(W):
+                jj, pc = (w + pad) // 2, (w + pad) % 2
+                v = Z[2 * pc + pr, hr * tw + jj] if jj < tw else Z[0, 0] * 0
+                if jj >= 1:
+                    v += Z[4 + 2 * pc + pr, hr * tw + jj - 1]
+                dx[n, c, h, w] = v
+
+
+def _sparse_rows(mat, dtype):
+    """(idx, coef) of the nonzeros of each row of mat, padded to the longest row with zeros."""
+    width = max(np.count_nonzero(row) for row in mat)
+    idx = np.zeros((len(mat), width), dtype=np.int64)
+    coef = np.zeros((len(mat), width), dtype=dtype)
+    for i, row in enumerate(mat):
+        nz = np.flatnonzero(row)
+        idx[i, : len(nz)], coef[i, : len(nz)] = nz, row[nz]
+    return idx, coef
 
 
 def filter_transform(w):
@@ -199,7 +244,9 @@ def input_transform(x, pad):
     N, C, H, W = x.shape
     _, _, th, tw = tile_grid(H, W, pad)
     V = np.empty((16, C, N * th * tw), dtype=x.dtype)
-    _input_transform_kernel(padded_input(x, pad, th, tw), th, tw, V)
+    rows, offs = _plane_rows(_BTDB[0], tw)
+    coef = _BTDB[1].astype(x.dtype)
+    _input_transform_kernel(np.ascontiguousarray(x), pad, th, tw, rows, offs, coef, V.reshape(16 * C, -1))
     return V
 
 
@@ -207,7 +254,9 @@ def output_transform(M, b, out_shape):
     """out: out_shape = (N, F, Ho, Wo) from M: (16, F, T): A^T m A per tile, plus b: (F,)."""
     N, F, Ho, Wo = out_shape
     out = np.empty(out_shape, dtype=M.dtype)
-    _output_transform_kernel(M, b.astype(M.dtype), (Ho + 1) // 2, (Wo + 1) // 2, out)
+    idx, coef = _AT_ROWS
+    M2 = np.ascontiguousarray(M).reshape(16 * F, -1)
+    _output_transform_kernel(M2, F, b.astype(M.dtype), (Ho + 1) // 2, (Wo + 1) // 2, idx, coef.astype(M.dtype), out)
     return out
 
 
@@ -222,22 +271,34 @@ def _even_padded(dout):
 
 
 def output_adjoint(dout):
-    """dY: (16, F, T) = A g A^T for every 2x2 tile g of dout: (N, F, Ho, Wo) (ragged: zeros)."""
+    """(dY, db) for dout: (N, F, Ho, Wo): dY: (16, F, T) = A g A^T for every 2x2 tile g of dout
+    (a ragged tile reads zeros) and db: (F,) = dout summed over (N, Ho, Wo), dout's dtype."""
     g = _even_padded(dout)
     N, F, th, tw = g.shape[0], g.shape[1], g.shape[2] // 2, g.shape[3] // 2
     dY = np.empty((16, F, N * th * tw), dtype=dout.dtype)
-    _output_adjoint_kernel(g, th, tw, dY)
-    return dY
+    plane_sums = np.empty(N * F)
+    ij, coef = _AGAT
+    rows = (2 * ij[..., 1] + ij[..., 0]).astype(_U)
+    _output_adjoint_kernel(g, th, tw, rows, coef.astype(dout.dtype), dY.reshape(16 * F, -1), plane_sums)
+    return dY, plane_sums.reshape(N, F).sum(axis=0).astype(dout.dtype)
 
 
 def input_adjoint(dV, x_shape, pad):
     """dx: x_shape = (N, C, H, W) from dV: (16, C, T): B v B^T per tile, overlaps summed."""
     N, C, H, W = x_shape
     _, _, th, tw = tile_grid(H, W, pad)
-    dxp = np.empty((N, C, 2 * th + 2, 2 * tw + 2), dtype=dV.dtype)
     dx = np.empty(x_shape, dtype=dV.dtype)
-    _input_adjoint_kernel(dV, th, tw, pad, dxp, dx)
+    idx, coef = _B_ROWS
+    dV2 = np.ascontiguousarray(dV).reshape(16 * C, -1)
+    _input_adjoint_kernel(dV2, th, tw, pad, idx, coef.astype(dV.dtype), dx)
     return dx
+
+
+#: Sparse forms of the transforms the kernels apply (see ``_terms`` and ``_sparse_rows``).
+_BTDB = _terms(BT, BT, 4)
+_AGAT = _terms(AT.T, AT.T, 4)
+_AT_ROWS = _sparse_rows(AT, np.float64)
+_B_ROWS = _sparse_rows(BT.T, np.float64)
 
 
 # ----------------------------------------------------------------------------- references
@@ -280,12 +341,12 @@ def output_transform_ref(M, b, out_shape):
 
 
 def output_adjoint_ref(dout):
-    """NumPy reference of ``output_adjoint``."""
+    """NumPy reference of ``output_adjoint``: (dY, db)."""
     g = _even_padded(dout)
     N, F, th, tw = g.shape[0], g.shape[1], g.shape[2] // 2, g.shape[3] // 2
     at = AT.astype(dout.dtype)
     tiles = g.reshape(N, F, th, 2, tw, 2).transpose(0, 1, 2, 4, 3, 5)
-    return _to_kct(at.T @ tiles @ at)
+    return _to_kct(at.T @ tiles @ at), dout.sum(axis=(0, 2, 3))
 
 
 def input_adjoint_ref(dV, x_shape, pad):
