@@ -48,9 +48,21 @@ def _trained(student, X_train, y_train):
     return knn
 
 
+def array_or_none(label, got):
+    """A student's return value as an ndarray (None stays None); CheckFailed when it cannot be
+    one, e.g. a ragged list of rows."""
+    if got is None:
+        return None
+    try:
+        return np.asarray(got)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{label}: returned a {type(got).__name__} that is not a rectangular "
+                          "array; return a NumPy array") from None
+
+
 def _compare_distances(label, got, want):
     """Raise CheckFailed unless ``got`` matches the reference distances ``want``."""
-    got = np.asarray(got) if got is not None else None
+    got = array_or_none(label, got)
     if got is None or got.dtype == object:
         raise CheckFailed(f"{label}: the function returned {'None' if got is None else 'no array'}; "
                           "return the (num_test, num_train) array of distances")
@@ -209,7 +221,7 @@ def no_loops_vectorised(student, code):
 
 
 def _compare_labels(label, got, want):
-    got = np.asarray(got) if got is not None else None
+    got = array_or_none(label, got)
     if got is None or got.shape != want.shape:
         raise CheckFailed(f"{label}: returned {'None' if got is None else f'shape {got.shape}'}, "
                           f"expected one label per test row, shape {want.shape}")

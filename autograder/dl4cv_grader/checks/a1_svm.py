@@ -17,7 +17,7 @@ from dl4cv.classifiers.linear_classifier import LinearClassifier
 from dl4cv.classifiers.linear_svm import svm_loss_vectorized as reference_svm_loss
 
 from dl4cv_grader.checks import register
-from dl4cv_grader.checks.a1_knn import python_loops
+from dl4cv_grader.checks.a1_knn import array_or_none, python_loops
 from dl4cv_grader.checks.a1_two_layer_net import compare, policy, unpack
 from dl4cv_grader.results import CheckFailed, PolicyViolation
 
@@ -174,7 +174,7 @@ def predict(student, code):
         reference.W = W
         want = reference.predict(X)
         got = student.new("_linear_svm_for_checks", W).call("predict", X)
-        got = np.asarray(got) if got is not None else None
+        got = array_or_none(f"predict on {label}", got)
         if got is None or got.shape != want.shape:
             raise CheckFailed(f"predict on {label}: returned {'None' if got is None else f'shape {got.shape}'}; "
                               "return one label per row of X")

@@ -116,7 +116,7 @@ def base_env(home, extra):
     """The sandbox's whole environment (nothing else is inherited)."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": os.path.join(home, "tmp"),
            "NUMBA_CACHE_DIR": os.path.join(home, ".cache", "numba"), "MPLBACKEND": "Agg",
-           "LANG": "C.UTF-8", **THREAD_ENV}
+           "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", **THREAD_ENV}
     env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     env.update(extra)
     return env
