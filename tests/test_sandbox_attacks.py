@@ -353,33 +353,15 @@ def test_a_file_larger_than_the_limit_is_stopped():
     assert hostile.status == "error" and "File too large" in hostile.message
 
 
-SHARED_MEMORY = '''
-import os
-def write(path, text):
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-        return "written"
-    except OSError as exc:
-        return type(exc).__name__
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError as exc:
-        return type(exc).__name__
-'''
-
-
 @root_only
 def test_no_channel_between_sandboxes_through_shared_memory_or_tmp():
     targets = ["/dev/shm/dl4cv-leak", "/tmp/dl4cv-leak", "/var/tmp/dl4cv-leak"]
     written, read = {}, {}
-    grade(SHARED_MEMORY, lambda s: written.update({p: s.call("write", p, SECRET) for p in targets}))
-    grade(SHARED_MEMORY, lambda s: read.update({p: s.call("read", p) for p in targets}))
-    assert SECRET not in read.values(), (written, read)
+    grade(WRITE, lambda s: written.update(outcomes=s.call("write", targets)))
+    grade(READ, lambda s: read.update({p: s.call("read", p) for p in targets}))
+    assert "pwned" not in read.values(), (written, read)
     for path in targets:
-        assert not os.path.exists(path) or SECRET not in open(path).read()
+        assert not os.path.exists(path) or "pwned" not in open(path).read()
 
 
 HUGE_REPLY = '''
