@@ -5,14 +5,18 @@ The notebook-level versions of these attacks are samples in ``dl4cv_grader.sampl
 ``test_grader_grade.py``; the sandbox-level ones are in ``test_sandbox_attacks.py``.
 """
 import csv
+import hashlib
 import io
 import json
 
+import numpy as np
 import pytest
 
-from dl4cv_grader import samples
-from dl4cv_grader.batch import grade_batch
-from dl4cv_grader.checks.a1_knn import python_loops
+from dl4cv.classifiers.k_nearest_neighbor import KNearestNeighbor as Reference
+from dl4cv_grader import checks, nbhygiene, samples
+from dl4cv_grader.batch import course_salt, grade_batch
+from dl4cv_grader.checks.a1_knn import _distance_cases, python_loops
+from dl4cv_grader.grade import grade_file
 from dl4cv_grader.export import cell_text
 from dl4cv_grader.student import worker_flag
 
@@ -93,3 +97,46 @@ def test_submissions_that_once_crashed_the_coordinator_are_graded_and_the_batch_
     assert scores == {"odd_outputs": 16, "odd_shape": 13}
     odd_shape = next(r for r in summary.records if r["student"] == "odd_shape")
     assert "protocol" in odd_shape["flags"]
+
+
+def test_check_inputs_follow_the_salt_of_the_grading_run():
+    with checks.salted(7):
+        first = checks.check_rng(11).random(4)
+    with checks.salted(7):
+        again = checks.check_rng(11).random(4)
+    with checks.salted(8):
+        other = checks.check_rng(11).random(4)
+    assert np.array_equal(first, again) and not np.allclose(first, other)
+
+
+def _reference_distances(X_train, X_test):
+    knn = Reference()
+    knn.train(X_train, np.zeros(len(X_train), dtype=np.int64))
+    return knn.compute_distances_two_loops(X_test)
+
+
+MEMORISED = '''
+import hashlib
+ANSWERS = {answers!r}
+
+def compute_distances_two_loops(self, X):
+    return np.array(ANSWERS[hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()])
+'''
+
+
+def test_answers_memorised_from_the_public_checks_fail_under_a_course_salt(tmp_path):
+    # The student runs the public check code with the default salt and stores the answers.
+    with checks.salted(0):
+        cases = _distance_cases(checks.check_rng(11))
+    answers = {hashlib.sha256(X_test.tobytes()).hexdigest(): _reference_distances(X_train, X_test).tolist()
+               for _, X_train, X_test in cases}
+    sources = {**samples.reference_sources(), "knn_two_loops": MEMORISED.format(answers=answers)}
+    path = tmp_path / "knn.ipynb"
+    path.write_text(nbhygiene.dumps(samples.fill(samples.released(), sources)), encoding="utf-8")
+
+    def two_loops_score(salt):
+        record, _ = grade_file(path, "a1", salt=salt)
+        return next(r["score"] for r in record["checks"] if r["check_id"] == "a1.knn.two_loops")
+
+    assert two_loops_score(0) == 3  # the attack works when the inputs are predictable
+    assert two_loops_score(course_salt(tmp_path / "course")) == 0

@@ -11,11 +11,17 @@ digest (the notebook's manifest entry and check code, ``grade.manifest_digest``)
 graded again. Before grading, every such record is written to the gradebook
 again (writing is idempotent), so a coordinator killed between a record and its gradebook
 rows loses nothing, and nothing is graded or counted twice.
+
+Check inputs: every submission of a course is graded with the course's secret salt
+(``<course>/dl4cv_records/check-salt``, made on first use; the sandbox never sees the course
+directory), so the hidden checks' inputs are the same across runs and resumes but cannot be
+computed from the public check code.
 """
 import json
 import logging
 import multiprocessing
 import os
+import secrets
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,12 +82,23 @@ def load_record(path, sha256, digest):
     return record
 
 
+def course_salt(course_dir):
+    """The course's secret check salt (an int), created on first use, readable by its owner only."""
+    path = Path(course_dir) / "dl4cv_records" / "check-salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{secrets.randbits(63)}\n")
+    return int(path.read_text().strip())
+
+
 def _grade_job(job):
     """Pool worker: grade one submission; returns (record, formgrader view as JSON text)."""
     record, view = grade_file(job["path"], job["assignment"], student=job["student"],
                               manifest=job["manifest"], notebook=job["notebook"],
                               isolation=job["isolation"], hidden_paths=job["hidden_paths"],
-                              timestamp=job["timestamp"], repo=job["repo"])
+                              timestamp=job["timestamp"], repo=job["repo"], salt=job["salt"])
     return record, nbformat.writes(view)
 
 
@@ -90,7 +107,7 @@ def grade_batch(assignment, course_dir, students=None, jobs=1, isolation="auto",
     """Grade all (or ``students``') submissions of ``assignment`` in ``course_dir``."""
     course_dir, repo = Path(course_dir).resolve(), Path(repo).resolve()
     manifest = manifests.load(assignment, repo / "autograder" / "manifests")
-    digests = {}
+    digests, salt = {}, course_salt(course_dir)
     gradebook.register(assignment, course_dir, repo)
     summary, pending = BatchSummary(), []
     for student, notebook, path in submissions(course_dir, assignment, manifest, students):
@@ -104,7 +121,7 @@ def grade_batch(assignment, course_dir, students=None, jobs=1, isolation="auto",
         timestamp = read_timestamp(path.parent)
         pending.append({
             "path": str(path), "assignment": assignment, "student": student, "notebook": notebook,
-            "manifest": manifest, "isolation": isolation, "repo": str(repo),
+            "manifest": manifest, "isolation": isolation, "repo": str(repo), "salt": salt,
             "timestamp": timestamp.isoformat() if timestamp else None,
             "hidden_paths": [str(course_dir), str(repo / "solutions"), str(repo / "autograder")],
         })

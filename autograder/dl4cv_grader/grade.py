@@ -82,7 +82,7 @@ def _unreadable(notebook_manifest, message, flag):
 
 
 def grade_file(path, assignment, student="", manifest=None, notebook=None, limits=None,
-               isolation="auto", hidden_paths=(), timestamp=None, repo=REPO):
+               isolation="auto", hidden_paths=(), timestamp=None, repo=REPO, salt=0):
     """Grade the notebook file ``path``; returns ``(record, view)``.
 
     ``record`` is the results record (a dict); ``view`` the notebook for formgrader
@@ -96,6 +96,8 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
     - limits, isolation: passed to the sandbox runner.
     - hidden_paths: folders the sandbox must not see (course dir, other submissions, ...).
     - timestamp: submission time (str), copied to the record.
+    - salt: mixed into every check's inputs (``checks.salted``); a batch passes its course's
+      secret (``course_salt``), so the inputs cannot be computed from the public checks.
     """
     manifest = manifest or manifests.load(assignment)
     sub = notebook_io.read_submission(path)
@@ -130,9 +132,10 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         found = mapping.found
         record["mapping"] = mapping.notes
         record["changed_locked"] = mapping.changed_locked
-        run = run_checks(build_cells(nb_manifest, found), _checks_for(nb_manifest, code),
-                         limits=limits or Limits(), isolation=isolation,
-                         hidden_paths=[str(p) for p in hidden_paths] + withheld_paths(nb_manifest))
+        with checks.salted(salt):
+            run = run_checks(build_cells(nb_manifest, found), _checks_for(nb_manifest, code),
+                             limits=limits or Limits(), isolation=isolation,
+                             hidden_paths=[str(p) for p in hidden_paths] + withheld_paths(nb_manifest))
         results = run.results
         record["isolation"] = run.isolation
         record["cell_errors"] = dict(run.cell_errors)

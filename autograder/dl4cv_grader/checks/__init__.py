@@ -6,10 +6,37 @@ code lives in this package, one module per notebook named after the id's first t
 a function ``fn(student, code)`` where ``student`` is the sandboxed ``Student`` and ``code`` the
 :class:`~dl4cv_grader.notebook_io.TaskCode` of the submission (for static policy checks). It
 returns None (full marks) or a fraction, or raises ``CheckFailed`` / ``PolicyViolation``.
+
+Checks draw their inputs from :func:`check_rng`. This code is public (self-learners grade
+with it), so a fixed seed alone would let a student compute every hidden input and hard-code
+the answers; a grading run mixes in its course's secret salt (:func:`salted`), which the
+sandbox cannot read.
 """
+import contextlib
 import importlib
 from dataclasses import dataclass
 from typing import Callable
+
+import numpy as np
+
+_salt = 0  # the salt of the grading run in progress (see salted); 0 outside one
+
+
+def check_rng(seed):
+    """The ``np.random.Generator`` a check draws its inputs from: ``seed`` (fixed per check)
+    mixed with the grading run's salt."""
+    return np.random.default_rng([_salt, seed])
+
+
+@contextlib.contextmanager
+def salted(salt):
+    """Within the block, every :func:`check_rng` mixes in ``salt`` (an int >= 0)."""
+    global _salt
+    previous, _salt = _salt, int(salt)
+    try:
+        yield
+    finally:
+        _salt = previous
 
 
 def _load(check_id):

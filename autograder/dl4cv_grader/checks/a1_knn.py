@@ -13,7 +13,7 @@ import numpy as np
 from dl4cv.classifiers.k_nearest_neighbor import KNearestNeighbor as Reference
 from dl4cv.gradient_check import relative_errors
 
-from dl4cv_grader.checks import register
+from dl4cv_grader.checks import check_rng, register
 from dl4cv_grader.results import CheckFailed, PolicyViolation
 from dl4cv_grader.student import static_uses
 
@@ -100,7 +100,7 @@ def _distance_cases(rng):
 
 def _check_distances(student, code, method, seed):
     _policy(student, code, DISTANCE_TASKS[method])
-    rng = np.random.default_rng(seed)
+    rng = check_rng(seed)
     for label, X_train, X_test in _distance_cases(rng):
         knn = _trained(student, X_train, np.arange(len(X_train)) % 3)
         ref = Reference()
@@ -208,7 +208,7 @@ def no_loops_vectorised(student, code):
         raise PolicyViolation(f"compute_distances_no_loops must not loop in Python; found: "
                               f"{', '.join(loops)}")
     _policy(student, code, "knn_no_loops")
-    rng = np.random.default_rng(77)
+    rng = check_rng(77)
     X_train, X_test = rng.normal(size=(40, 25)), rng.normal(size=(11, 25))
     ref = Reference()
     ref.train(X_train, np.zeros(40, dtype=np.int64))
@@ -243,7 +243,7 @@ def _vote(student, dists, y_train, k, label):
 def predict_labels(student, code):
     """predict_labels votes correctly for k=1 and k>1, including a single test row."""
     _policy(student, code, "knn_predict_labels")
-    rng = np.random.default_rng(5)
+    rng = check_rng(5)
     y_train = rng.integers(0, 6, size=31)
     dists = rng.uniform(0.0, 10.0, size=(12, 31))
     _vote(student, dists, y_train, 1, "predict_labels with k=1")

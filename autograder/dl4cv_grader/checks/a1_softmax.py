@@ -9,7 +9,7 @@ import numpy as np
 
 from dl4cv.classifiers.softmax import softmax_loss_vectorized as reference_softmax_loss
 
-from dl4cv_grader.checks import register
+from dl4cv_grader.checks import check_rng, register
 from dl4cv_grader.checks.a1_svm import check_loss, check_no_loops, register_loss_checks
 from dl4cv_grader.results import CheckFailed
 
@@ -18,7 +18,7 @@ PRELUDE = "import numpy as np\n"
 
 def large_score_cases(seed):
     """(label, W, X, y, reg) cases whose scores are around 1e4 in size."""
-    rng = np.random.default_rng(seed)
+    rng = check_rng(seed)
     return [
         ("scores around 1e4", 30.0 * rng.normal(size=(10, 4)), 100.0 * rng.normal(size=(7, 10)),
          rng.integers(0, 4, size=7), 0.001),

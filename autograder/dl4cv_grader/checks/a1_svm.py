@@ -16,7 +16,7 @@ import numpy as np
 from dl4cv.classifiers.linear_classifier import LinearClassifier
 from dl4cv.classifiers.linear_svm import svm_loss_vectorized as reference_svm_loss
 
-from dl4cv_grader.checks import register
+from dl4cv_grader.checks import check_rng, register
 from dl4cv_grader.checks.a1_knn import array_or_none, python_loops
 from dl4cv_grader.checks.a1_two_layer_net import compare, policy, unpack
 from dl4cv_grader.results import CheckFailed, PolicyViolation
@@ -49,7 +49,7 @@ PRELUDE = ("import numpy as np\n\n\n" + inspect.getsource(_least_squares_loss) +
 
 def loss_cases(seed):
     """(label, W, X, y, reg) cases for a linear classifier's loss, none of them the notebook's."""
-    rng = np.random.default_rng(seed)
+    rng = check_rng(seed)
     # Scores that are multiples of 2.5: many exact ties, but no margin exactly at the hinge.
     tied_W = 2.5 * rng.integers(-2, 3, size=(4, 6)).astype(np.float64)
     tied_X = rng.integers(0, 2, size=(9, 4)).astype(np.float64)
@@ -143,7 +143,7 @@ def train_step(student, code):
     All training rows are the same example, so every minibatch is the same whatever the
     sampling: this grades the update alone.
     """
-    rng = np.random.default_rng(31)
+    rng = check_rng(31)
     X = np.tile(rng.normal(size=(1, 5)), (12, 1))
     y = np.full(12, 2)
     _train_and_compare(student, code, X, y, dict(learning_rate=0.05, reg=0.1, num_iters=7, batch_size=3, rng=5),
@@ -153,7 +153,7 @@ def train_step(student, code):
 @register("a1.svm.train.minibatch", points=1, task="svm_train")
 def train_minibatch(student, code):
     """train samples each minibatch with rng.integers(num_train, size=batch_size)."""
-    rng = np.random.default_rng(32)
+    rng = check_rng(32)
     X, y = rng.normal(size=(40, 6)), rng.integers(0, 4, size=40)
     try:
         _train_and_compare(student, code, X, y,
@@ -167,7 +167,7 @@ def train_minibatch(student, code):
 def predict(student, code):
     """predict returns the highest-scoring class of each row."""
     policy(student, code, "svm_predict")
-    rng = np.random.default_rng(33)
+    rng = check_rng(33)
     for label, W, X in [("13 rows, 5 classes", rng.normal(size=(6, 5)), rng.normal(size=(13, 6))),
                         ("a single row", rng.normal(size=(4, 3)), rng.normal(size=(1, 4)))]:
         reference = LinearClassifier()

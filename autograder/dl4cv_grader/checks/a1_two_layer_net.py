@@ -17,7 +17,7 @@ from dl4cv import layers as reference
 from dl4cv.classifiers.fc_net import TwoLayerNet as ReferenceNet
 from dl4cv.gradient_check import relative_errors
 
-from dl4cv_grader.checks import register
+from dl4cv_grader.checks import check_rng, register
 from dl4cv_grader.results import CheckFailed, PolicyViolation
 from dl4cv_grader.student import static_uses
 
@@ -74,15 +74,11 @@ def unpack(label, value, names):
     return value
 
 
-def _rng(seed):
-    return np.random.default_rng(seed)
-
-
 @register("a1.two_layer_net.affine_forward", points=2, task="tln_affine_forward")
 def affine_forward(student, code):
     """affine_forward on 4-d input, a single example and an odd output size."""
     policy(student, code, "tln_affine_forward")
-    rng = _rng(101)
+    rng = check_rng(101)
     cases = [
         ("4-d input (N, 2, 3, 5)", rng.normal(size=(3, 2, 3, 5)), rng.normal(size=(30, 7)), rng.normal(size=7)),
         ("a single example", rng.normal(size=(1, 11)), rng.normal(size=(11, 4)), rng.normal(size=4)),
@@ -98,7 +94,7 @@ def affine_forward(student, code):
 def affine_backward(student, code):
     """affine_backward's dx, dw, db on 4-d input, a single example and odd sizes."""
     policy(student, code, "tln_affine_backward")
-    rng = _rng(102)
+    rng = check_rng(102)
     cases = [
         ("4-d input (N, 3, 2, 2)", (4, 3, 2, 2), 5),
         ("a single example", (1, 7), 3),
@@ -120,7 +116,7 @@ def affine_backward(student, code):
 def relu_forward(student, code):
     """relu_forward on 3-d input with exact zeros, and on a single value."""
     policy(student, code, "tln_relu_forward")
-    rng = _rng(103)
+    rng = check_rng(103)
     x = rng.normal(size=(2, 3, 4))
     x[0, 1] = 0.0
     for label, value in (("a 3-d input with zeros", x), ("a (1, 1) input", np.array([[-3.0]]))):
@@ -133,7 +129,7 @@ def relu_forward(student, code):
 def relu_backward(student, code):
     """relu_backward on 4-d input with exact zeros (no gradient at 0) and negative dout."""
     policy(student, code, "tln_relu_backward")
-    rng = _rng(104)
+    rng = check_rng(104)
     x = rng.normal(size=(3, 2, 2, 5))
     x[:, 0, 1] = 0.0
     cases = [("a 4-d input with zeros", x, rng.normal(size=x.shape)),
@@ -146,7 +142,7 @@ def relu_backward(student, code):
 
 def _scores_cases(seed):
     """(label, scores, labels) for the two losses: odd sizes, one example, two classes."""
-    rng = _rng(seed)
+    rng = check_rng(seed)
     return [
         ("9 examples and 6 classes", rng.normal(size=(9, 6)) * 2.0, rng.integers(0, 6, size=9)),
         ("a single example", rng.normal(size=(1, 5)), np.array([3])),
@@ -174,7 +170,7 @@ def svm_loss(student, code):
 def softmax_loss(student, code):
     """softmax_loss (loss and dx) on odd sizes, a single example, and scores near 1e4."""
     policy(student, code, "tln_softmax_loss")
-    rng = _rng(106)
+    rng = check_rng(106)
     large = [("scores near 1e4", 1e4 + rng.normal(size=(4, 5)) * 30.0, np.array([0, 4, 2, 2])),
              ("scores spread over +-1e4", rng.normal(size=(3, 4)) * 1e4, np.array([1, 0, 3]))]
     _check_loss(student, "softmax_loss", _scores_cases(107) + large,
@@ -192,7 +188,7 @@ class _SandboxLayers:
 
 def _net_case(student, reg, seed):
     """(student model, reference net with the student's layers, X, y, params) for one case."""
-    rng = _rng(seed)
+    rng = check_rng(seed)
     dims = dict(input_dim=7, hidden_dim=6, num_classes=4)
     params = {"W1": rng.normal(size=(7, 6)) * 0.5, "b1": rng.normal(size=6) * 0.1,
               "W2": rng.normal(size=(6, 4)) * 0.5, "b2": rng.normal(size=4) * 0.1}
