@@ -16,7 +16,7 @@ from dl4cv.classifiers.k_nearest_neighbor import KNearestNeighbor as Reference
 from dl4cv_grader import checks, nbhygiene, samples
 from dl4cv_grader.batch import course_salt, grade_batch
 from dl4cv_grader.checks.a1_knn import _distance_cases, python_loops
-from dl4cv_grader.grade import grade_file
+from dl4cv_grader.grade import grade_file, submission_salt
 from dl4cv_grader.export import cell_text
 from dl4cv_grader.student import worker_flag
 
@@ -107,6 +107,13 @@ def test_check_inputs_follow_the_salt_of_the_grading_run():
     with checks.salted(8):
         other = checks.check_rng(11).random(4)
     assert np.array_equal(first, again) and not np.allclose(first, other)
+
+
+def test_each_submission_of_a_course_gets_its_own_inputs():
+    # Inputs a student leaked through one submission's feedback do not recur in the next.
+    assert submission_salt(0, "a" * 64) == 0  # self-grading: the public inputs
+    assert submission_salt(5, "a" * 64) == submission_salt(5, "a" * 64) > 0
+    assert len({submission_salt(5, "a" * 64), submission_salt(5, "b" * 64), submission_salt(6, "a" * 64)}) == 3
 
 
 def _reference_distances(X_train, X_test):

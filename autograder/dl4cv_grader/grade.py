@@ -81,6 +81,15 @@ def _unreadable(notebook_manifest, message, flag):
             for task in notebook_manifest["tasks"].values() for check in task["checks"]]
 
 
+def submission_salt(course_salt, sha256):
+    """The salt of one submission's checks: 0 when ``course_salt`` is 0, else a 63-bit int
+    derived from the course salt and the submission's sha256 (same file, same inputs)."""
+    if not course_salt:
+        return 0
+    digest = hashlib.sha256(f"{course_salt}:{sha256}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
 def grade_file(path, assignment, student="", manifest=None, notebook=None, limits=None,
                isolation="auto", hidden_paths=(), timestamp=None, repo=REPO, salt=0):
     """Grade the notebook file ``path``; returns ``(record, view)``.
@@ -96,8 +105,10 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
     - limits, isolation: passed to the sandbox runner.
     - hidden_paths: folders the sandbox must not see (course dir, other submissions, ...).
     - timestamp: submission time (str), copied to the record.
-    - salt: mixed into every check's inputs (``checks.salted``); a batch passes its course's
-      secret (``course_salt``), so the inputs cannot be computed from the public checks.
+    - salt: a batch passes its course's secret (``batch.course_salt``); mixed with the
+      submission's sha256 into every check's inputs (:func:`submission_salt`), so the inputs
+      cannot be computed from the public checks, nor carried over from one submission's
+      feedback to the next. 0 (``self``): the public inputs.
     """
     manifest = manifest or manifests.load(assignment)
     sub = notebook_io.read_submission(path)
@@ -132,7 +143,7 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         found = mapping.found
         record["mapping"] = mapping.notes
         record["changed_locked"] = mapping.changed_locked
-        with checks.salted(salt):
+        with checks.salted(submission_salt(salt, sub.sha256)):
             run = run_checks(build_cells(nb_manifest, found), _checks_for(nb_manifest, code),
                              limits=limits or Limits(), isolation=isolation,
                              hidden_paths=[str(p) for p in hidden_paths] + withheld_paths(nb_manifest))
