@@ -76,7 +76,7 @@ def test_composed_transforms_are_a_convolution(shape, pad, dtype):
 
 @settings(max_examples=25, deadline=None)
 @given(
-    N=st.integers(1, 2),
+    N=st.integers(1, 3),
     C=st.integers(1, 3),
     H=st.integers(1, 9),
     W=st.integers(1, 9),

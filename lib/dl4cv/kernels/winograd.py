@@ -15,15 +15,16 @@ The backward pass uses the adjoints of the same linear maps: dY (16, F, T) = A d
 then dU[k] = dY[k] @ V[k]^T (the weight gradient, back through G) and dV[k] = U[k]^T @ dY[k]
 (the input gradient, back through B, overlapping tiles summed).
 
-Kernels work plane by plane (one (n, c) image channel at a time): the plane is first split by
-row and column parity into a small scratch array in which each of the 16 positions of a 4x4
-tile, taken over all the plane's tiles, is one contiguous run; every transform is then a few
-passes of ``dst[t] = sum of c * src[t]`` over those runs, which LLVM vectorises. Planes are
-visited channel-major (every image of channel c, then channel c + 1): an image's 16 runs in
-the (16, C, T) GEMM operand then follow the previous image's, 16 sequential streams instead of
-16 distant pages per plane (this alone took the four transforms of case C, float32, from ~47 ms
-to ~28 ms). The kernels are serial: they are memory-bound and run between multi-threaded BLAS calls, where Numba's
-threads measurably slowed the layer down on 2 cores (docs/fast_layers.md).
+Kernels work one channel (or filter) at a time, over all N images: the channel is first split
+by row and column parity into a scratch array S: (16, T) in which each of the 16 positions of a
+4x4 tile, taken over all the channel's tiles, is one contiguous row; every transform is then a
+few passes of ``dst[t] = sum of c * src[t]`` over whole rows of T tiles, which LLVM vectorises,
+and each pass writes (or reads) one contiguous row of the (16, C, T) GEMM operand. (Working
+plane by plane instead, with runs of th * tw tiles, the four transforms of case C, float32,
+took ~47 ms; channel-major planes ~28 ms; whole channels ~17 ms.) The scratch arrays are
+allocated by NumPy in the wrappers. The kernels are serial: they are memory-bound and run
+between multi-threaded BLAS calls, where Numba's threads measurably slowed the layer down on
+2 cores (docs/fast_layers.md).
 """
 import numpy as np
 from numba import njit
@@ -69,7 +70,7 @@ def _terms(L, R, width):
 
 
 # The kernels index with unsigned integers (uint64 throughout: mixing with int64 would give
-# float64) and without slicing inside the per-plane loops: a signed index costs a wrap-around
+# float64) and without slicing inside the inner loops: a signed index costs a wrap-around
 # test that stops LLVM vectorising, and every slice of an array is a reference-count update.
 _U = np.uint64
 
@@ -85,136 +86,157 @@ def _comb4(dst, d_row, d_off, src, rows, offs, c, P):
 
 
 @njit(cache=True)
-def _comb3(dst, d_row, d_off, src, r0, r1, r2, off, c, P, add):
-    """dst[d_row, d_off + t] (+)= sum_{a < 3} c[a] * src[r_a, off + t] for t < P."""
+def _comb3(dst, d_row, d_off, src, r0, r1, r2, off, c, P):
+    """dst[d_row, d_off + t] = sum_{a < 3} c[a] * src[r_a, off + t] for t < P."""
     c0, c1, c2 = c[0], c[1], c[2]
-    if add:
-        for t in range(P):
-            dst[d_row, d_off + t] += c0 * src[r0, off + t] + c1 * src[r1, off + t] + c2 * src[r2, off + t]
-    else:
-        for t in range(P):
-            dst[d_row, d_off + t] = c0 * src[r0, off + t] + c1 * src[r1, off + t] + c2 * src[r2, off + t]
+    for t in range(P):
+        dst[d_row, d_off + t] = c0 * src[r0, off + t] + c1 * src[r1, off + t] + c2 * src[r2, off + t]
 
 
 @njit(cache=True)
-def _down(D, src, F, f, n, P, idx, coef):
-    """D[4p + s, t] = sum_a coef[p, a] src[(4 idx[p, a] + s) * F + f, n * P + t]: the rows of a
-    4x4 transform applied down the tile columns s of plane (n, f) of src: (16, F, T) as (16 * F, T)."""
+def _down(D, src, F, f, T, idx, coef):
+    """D[4p + s, t] = sum_a coef[p, a] src[(4 idx[p, a] + s) * F + f, t] for t < T: the rows of a
+    4x4 transform applied down the tile columns s of channel f of src: (16, F, T) as (16 * F, T)."""
     for p in range(idx.shape[0]):
         r0, r1, r2 = idx[p, 0], idx[p, 1], idx[p, 2]
         for s in range(4):
             rows = ((4 * r0 + s) * F + f, (4 * r1 + s) * F + f, (4 * r2 + s) * F + f)
-            _comb3(D, _U(4 * p + s), _U(0), src, _U(rows[0]), _U(rows[1]), _U(rows[2]), _U(n) * P, coef[p], P, False)
+            _comb3(D, _U(4 * p + s), _U(0), src, _U(rows[0]), _U(rows[1]), _U(rows[2]), _U(0), coef[p], T)
 
 
 @njit(cache=True)
-def _split_plane(x, n, c, pad, tw, S):
-    """S: (8, (th + 1) * tw) <- plane x[n, c]: (H, W) zero-padded (pad rows/columns before), with
-    S[4o + 2pc + pr, hr * tw + tx] = x_pad[2 hr + pr, 2 (tx + o) + pc]: for the tiles t = ty * tw + tx
-    the padded pixel (2ty + i, 2tx + j) is S[4 (j // 2) + 2 (j % 2) + i % 2, (i // 2) * tw + t], one
-    contiguous run over the tiles for each of the 16 tile positions (i, j)."""
-    H, W = x.shape[2], x.shape[3]
-    S[:] = 0
-    for h in range(H):
-        hr, pr = (h + pad) // 2, (h + pad) % 2
-        for w in range(W):
-            jj, pc = (w + pad) // 2, (w + pad) % 2
-            if jj < tw:
-                S[2 * pc + pr, hr * tw + jj] = x[n, c, h, w]
-            if 1 <= jj <= tw:
-                S[4 + 2 * pc + pr, hr * tw + jj - 1] = x[n, c, h, w]
+def _parity_runs(W, pad, tw, pc):
+    """The columns w = sw + 2m (m = 0, 1, ...) of a row of width W whose padded column w + pad has
+    parity pc lie in tile column j0 + m at offset pc (o = 0) for m < end0, and in tile column
+    j0 + m - 1 at offset 2 + pc (o = 1) for lo1 <= m < end1. Returns (sw, j0, end0, lo1, end1), uint64."""
+    w0 = (pc + pad) % 2
+    j0 = (w0 + pad) // 2
+    count = (W - w0 + 1) // 2
+    return _U(w0), j0, _U(max(0, min(count, tw - j0))), _U(max(0, 1 - j0)), _U(max(0, min(count, tw - j0 + 1)))
 
 
-def _plane_rows(ij, tw):
-    """(rows, offs) as uint64 into a ``_split_plane`` layout for the tile positions ij (..., 2)."""
+@njit(cache=True)
+def _split_channel(x, c, pad, th, tw, S, merge):
+    """merge False: S: (16, N * th * tw) <- channel c of x: (N, C, H, W) zero-padded (pad rows and
+    columns before), S[8e + 4o + 2pc + pr, n * th * tw + ty * tw + tx] = x_pad[n, c, 2 (ty + e) + pr,
+    2 (tx + o) + pc], so the padded pixel (2ty + i, 2tx + j) of tile t = (n * th + ty) * tw + tx is
+    S[8 (i // 2) + 4 (j // 2) + 2 (j % 2) + i % 2, t]: one contiguous run over all the channel's
+    tiles for each of the 16 tile positions (i, j).
+
+    merge True, the adjoint: x[:, c] <- each pixel the sum of its (up to four) copies in S."""
+    N, H, W = x.shape[0], x.shape[2], x.shape[3]
+    P = th * tw
+    if not merge:
+        S[:] = 0
+    for n in range(N):
+        for h in range(H):
+            hr, pr = (h + pad) // 2, (h + pad) % 2
+            row_x = x[n, c, h]
+            if merge:
+                row_x[:] = 0
+            for e in range(2):
+                ty = hr - e
+                if ty < 0 or ty >= th:
+                    continue
+                for pc in range(2):
+                    sw, j0, end0, lo1, end1 = _parity_runs(W, pad, tw, pc)
+                    row, base = 8 * e + 2 * pc + pr, _U(n * P + ty * tw + j0)
+                    if merge:
+                        for m in range(end0):
+                            row_x[sw + _U(2) * m] += S[row, base + m]
+                        for m in range(lo1, end1):
+                            row_x[sw + _U(2) * m] += S[row + 4, base + m - _U(1)]
+                    else:
+                        for m in range(end0):
+                            S[row, base + m] = row_x[sw + _U(2) * m]
+                        for m in range(lo1, end1):
+                            S[row + 4, base + m - _U(1)] = row_x[sw + _U(2) * m]
+
+
+def _split_rows(ij):
+    """Rows (uint64) of ``_split_channel``'s S for the tile positions ij (..., 2)."""
     i, j = ij[..., 0], ij[..., 1]
-    return (4 * (j // 2) + 2 * (j % 2) + i % 2).astype(_U), ((i // 2) * tw).astype(_U)
+    return (8 * (i // 2) + 4 * (j // 2) + 2 * (j % 2) + i % 2).astype(_U)
 
 
 @njit(cache=True)
-def _input_transform_kernel(x, pad, th, tw, rows, offs, coef, V):
-    """V: (16, C, T) as (16 * C, T); rows, offs, coef: (16, 4) terms of B^T d B in _split_plane's layout."""
-    N, C = x.shape[0], x.shape[1]
-    P = _U(th * tw)
-    for nc in range(N * C):
-        c, n = nc // N, nc % N
-        S = np.empty((8, (th + 1) * tw), dtype=V.dtype)
-        _split_plane(x, n, c, pad, tw, S)
+def _input_transform_kernel(x, pad, th, tw, rows, coef, V, S):
+    """V: (16, C, T) as (16 * C, T); rows, coef: (16, 4) terms of B^T d B in _split_channel's
+    layout; S: (16, T) scratch. One channel at a time, each of V's 16 rows of c in one pass."""
+    C = x.shape[1]
+    T = _U(S.shape[1])
+    offs = np.zeros(4, dtype=_U)
+    for c in range(C):
+        _split_channel(x, c, pad, th, tw, S, False)
         for k in range(16):
-            _comb4(V, _U(k * C + c), _U(n) * P, S, rows[k], offs[k], coef[k], P)
+            _comb4(V, _U(k * C + c), _U(0), S, rows[k], offs, coef[k], T)
 
 
 @njit(cache=True)
-def _output_transform_kernel(M, F, bias, th, tw, at_idx, at_coef, out):
-    """M: (16, F, T) as (16 * F, T); at_idx, at_coef: (2, 3) nonzeros of the rows of A^T."""
+def _output_transform_kernel(M, F, bias, th, tw, at_idx, at_coef, out, D, Y):
+    """M: (16, F, T) as (16 * F, T); at_idx, at_coef: (2, 3) nonzeros of the rows of A^T;
+    D: (8, T), Y: (4, T) scratch. One filter at a time, each pass over all its T tiles."""
     N, _, Ho, Wo = out.shape
-    P = _U(th * tw)
-    for nf in range(N * F):
-        f, n = nf // N, nf % N
+    P = th * tw
+    T = _U(N * P)
+    for f in range(F):
         # A^T down: D[4p + s] = sum_a at[p, a] M[4 r_a + s]; then across: Y[2q + p] = pixel (2ty + p, 2tx + q)
-        D = np.empty((8, th * tw), dtype=out.dtype)
-        _down(D, M, F, f, n, P, at_idx, at_coef)
-        Y = np.empty((4, th * tw), dtype=out.dtype)
+        _down(D, M, F, f, T, at_idx, at_coef)
         for q in range(2):
             s0, s1, s2 = at_idx[q, 0], at_idx[q, 1], at_idx[q, 2]
             for p in range(2):
-                _comb3(Y, _U(2 * q + p), _U(0), D, _U(4 * p + s0), _U(4 * p + s1), _U(4 * p + s2), _U(0), at_coef[q], P, False)
+                _comb3(Y, _U(2 * q + p), _U(0), D, _U(4 * p + s0), _U(4 * p + s1), _U(4 * p + s2), _U(0), at_coef[q], T)
         b = bias[f]
-        for h in range(Ho):
-            y0, y1, base = _U(h % 2), _U(2 + h % 2), _U((h // 2) * tw)
-            for j in range(_U(Wo // 2)):
-                out[n, f, h, _U(2) * j] = Y[y0, base + j] + b
-                out[n, f, h, _U(2) * j + _U(1)] = Y[y1, base + j] + b
-            if Wo % 2:
-                out[n, f, h, Wo - 1] = Y[y0, base + _U(Wo // 2)] + b
+        for n in range(N):
+            for h in range(Ho):
+                y0, y1, base = _U(h % 2), _U(2 + h % 2), _U(n * P + (h // 2) * tw)
+                for j in range(_U(Wo // 2)):
+                    out[n, f, h, _U(2) * j] = Y[y0, base + j] + b
+                    out[n, f, h, _U(2) * j + _U(1)] = Y[y1, base + j] + b
+                if Wo % 2:
+                    out[n, f, h, Wo - 1] = Y[y0, base + _U(Wo // 2)] + b
 
 
 @njit(cache=True)
-def _output_adjoint_kernel(g, th, tw, rows, coef, dY, plane_sums):
-    """dY: (16, F, T) as (16 * F, T); rows, coef: (16, 4) terms of A g A^T over G's rows 2q + p."""
+def _output_adjoint_kernel(g, th, tw, rows, coef, dY, plane_sums, G):
+    """dY: (16, F, T) as (16 * F, T); rows, coef: (16, 4) terms of A g A^T over G's rows 2q + p;
+    G: (4, T) scratch. One filter f at a time: G gathers the 2x2 tiles of every image's plane
+    (n, f), G[2q + p, t] = g[n, f, 2ty + p, 2tx + q]; then each of dY's 16 rows of f is one pass."""
     N, F = g.shape[0], g.shape[1]
-    P = _U(th * tw)
+    P = th * tw
+    T = _U(N * P)
     offs = np.zeros(4, dtype=_U)
-    for nf in range(N * F):
-        f, n = nf // N, nf % N
-        G = np.empty((4, th * tw), dtype=dY.dtype)  # G[2q + p, t] = g[2ty + p, 2tx + q]
-        total = 0.0
-        for h in range(2 * th):
-            for w in range(2 * tw):
-                v = g[n, f, h, w]
-                G[2 * (w % 2) + h % 2, (h // 2) * tw + w // 2] = v
-                total += v
+    for f in range(F):
+        for n in range(N):
+            total = 0.0
+            for h in range(2 * th):
+                row0, base = h % 2, _U(n * P + (h // 2) * tw)
+                for m in range(_U(tw)):
+                    v0, v1 = g[n, f, h, _U(2) * m], g[n, f, h, _U(2) * m + _U(1)]
+                    G[row0, base + m] = v0
+                    G[row0 + 2, base + m] = v1
+                    total += v0 + v1
+            plane_sums[n * F + f] = total
         for k in range(16):
-            _comb4(dY, _U(k * F + f), _U(n) * P, G, rows[k], offs, coef[k], P)
-        plane_sums[n * F + f] = total
+            _comb4(dY, _U(k * F + f), _U(0), G, rows[k], offs, coef[k], T)
 
 
 @njit(cache=True)
-def _input_adjoint_kernel(dV, th, tw, pad, b_idx, b_coef, dx):
-    """dV: (16, C, T) as (16 * C, T); b_idx, b_coef: (4, 3) nonzeros of the rows of B = (B^T)^T."""
-    N, C, H, W = dx.shape
-    P = _U(th * tw)
-    for nc in range(N * C):
-        c, n = nc // N, nc % N
-        # B down: D[4i + s] = sum_a b[i, a] dV[4 r_a + s]; then B across, added into Z (the
-        # _split_plane layout) at every tile's pixel (i, j)
-        D = np.empty((16, th * tw), dtype=dx.dtype)
-        _down(D, dV, C, c, n, P, b_idx, b_coef)
-        Z = np.zeros((8, (th + 1) * tw), dtype=dx.dtype)
+def _input_adjoint_kernel(dV, th, tw, pad, b_idx, b_coef, dx, D, Z):
+    """dV: (16, C, T) as (16 * C, T); b_idx, b_coef: (4, 3) nonzeros of the rows of B = (B^T)^T;
+    D, Z: (16, T) scratch. One channel at a time, each pass over all its T tiles."""
+    C = dx.shape[1]
+    T = _U(D.shape[1])
+    for c in range(C):
+        # B down: D[4i + s] = sum_a b[i, a] dV[4 r_a + s]; then B across into Z, whose rows are
+        # _split_channel's layout (one row per tile position (i, j)); its merge sums the overlaps
+        _down(D, dV, C, c, T, b_idx, b_coef)
         for i in range(4):
             for j in range(4):
                 s0, s1, s2 = b_idx[j, 0], b_idx[j, 1], b_idx[j, 2]
-                zrow, zoff = _U(4 * (j // 2) + 2 * (j % 2) + i % 2), _U((i // 2) * tw)
-                _comb3(Z, zrow, zoff, D, _U(4 * i + s0), _U(4 * i + s1), _U(4 * i + s2), _U(0), b_coef[j], P, True)
-        # overlapping tiles: a padded pixel is the sum of its two copies in Z
-        for h in range(H):
-            hr, pr = (h + pad) // 2, (h + pad) % 2
-            for w in range(W):
-                jj, pc = (w + pad) // 2, (w + pad) % 2
-                v = Z[2 * pc + pr, hr * tw + jj] if jj < tw else Z[0, 0] * 0
-                if jj >= 1:
-                    v += Z[4 + 2 * pc + pr, hr * tw + jj - 1]
-                dx[n, c, h, w] = v
+                zrow = _U(8 * (i // 2) + 4 * (j // 2) + 2 * (j % 2) + i % 2)
+                _comb3(Z, zrow, _U(0), D, _U(4 * i + s0), _U(4 * i + s1), _U(4 * i + s2), _U(0), b_coef[j], T)
+        _split_channel(dx, c, pad, th, tw, Z, True)
 
 
 def _sparse_rows(mat, dtype):
@@ -247,9 +269,9 @@ def input_transform(x, pad):
     N, C, H, W = x.shape
     _, _, th, tw = tile_grid(H, W, pad)
     V = np.empty((16, C, N * th * tw), dtype=x.dtype)
-    rows, offs = _plane_rows(_BTDB[0], tw)
+    S = np.empty((16, N * th * tw), dtype=x.dtype)
     coef = _BTDB[1].astype(x.dtype)
-    _input_transform_kernel(np.ascontiguousarray(x), pad, th, tw, rows, offs, coef, V.reshape(16 * C, -1))
+    _input_transform_kernel(np.ascontiguousarray(x), pad, th, tw, _split_rows(_BTDB[0]), coef, V.reshape(16 * C, -1), S)
     return V
 
 
@@ -259,7 +281,8 @@ def output_transform(M, b, out_shape):
     out = np.empty(out_shape, dtype=M.dtype)
     idx, coef = _AT_ROWS
     M2 = np.ascontiguousarray(M).reshape(16 * F, -1)
-    _output_transform_kernel(M2, F, b.astype(M.dtype), (Ho + 1) // 2, (Wo + 1) // 2, idx, coef.astype(M.dtype), out)
+    D, Y = np.empty((8, M2.shape[1]), dtype=M.dtype), np.empty((4, M2.shape[1]), dtype=M.dtype)
+    _output_transform_kernel(M2, F, b.astype(M.dtype), (Ho + 1) // 2, (Wo + 1) // 2, idx, coef.astype(M.dtype), out, D, Y)
     return out
 
 
@@ -282,7 +305,8 @@ def output_adjoint(dout):
     plane_sums = np.empty(N * F)
     ij, coef = _AGAT
     rows = (2 * ij[..., 1] + ij[..., 0]).astype(_U)
-    _output_adjoint_kernel(g, th, tw, rows, coef.astype(dout.dtype), dY.reshape(16 * F, -1), plane_sums)
+    G4 = np.empty((4, N * th * tw), dtype=dout.dtype)
+    _output_adjoint_kernel(g, th, tw, rows, coef.astype(dout.dtype), dY.reshape(16 * F, -1), plane_sums, G4)
     return dY, plane_sums.reshape(N, F).sum(axis=0).astype(dout.dtype)
 
 
@@ -293,7 +317,8 @@ def input_adjoint(dV, x_shape, pad):
     dx = np.empty(x_shape, dtype=dV.dtype)
     idx, coef = _B_ROWS
     dV2 = np.ascontiguousarray(dV).reshape(16 * C, -1)
-    _input_adjoint_kernel(dV2, th, tw, pad, idx, coef.astype(dV.dtype), dx)
+    D, Z = np.empty((2, 16, dV2.shape[1]), dtype=dV.dtype)
+    _input_adjoint_kernel(dV2, th, tw, pad, idx, coef.astype(dV.dtype), dx, D, Z)
     return dx
 
 
