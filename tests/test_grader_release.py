@@ -3,6 +3,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from nbgrader.api import Gradebook
 
 from dl4cv_grader import gradebook, manifest
@@ -60,3 +61,12 @@ def test_release_into_a_course_records_the_cells_in_its_gradebook(tmp_path):
         points = {c.name: c.max_score for c in nb.grade_cells}
     assert points["knn_no_loops_check"] == 6 and points["knn_q1"] == 2
     assert sum(points.values()) == 22
+
+
+def test_an_install_without_the_course_files_says_to_use_a_clone(tmp_path, monkeypatch):
+    monkeypatch.setattr(manifest, "REPO", tmp_path)  # as in a wheel: no solutions/ beside it
+    with pytest.raises(FileNotFoundError, match="from a clone of the course repository.*bash setup.sh"):
+        manifest.load("a1", tmp_path / "autograder" / "manifests")
+    (tmp_path / "solutions").mkdir()  # a clone whose release has not been made yet
+    with pytest.raises(FileNotFoundError, match="run `dl4cv-grade release a1` first"):
+        manifest.load("a1", tmp_path / "autograder" / "manifests")

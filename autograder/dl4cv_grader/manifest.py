@@ -129,6 +129,12 @@ def dumps(manifest):
 def load(assignment, manifest_dir=INSTRUCTOR_DIR):
     """The instructor's manifest of ``assignment``."""
     path = Path(manifest_dir) / f"{assignment}.json"
+    if not path.exists() and not (REPO / "solutions").is_dir():
+        raise FileNotFoundError(
+            f"dl4cv-grade works from a clone of the course repository, and this install "
+            f"({Path(__file__).resolve().parent}) "
+            "is not one: git clone the course, run `bash setup.sh` in it, and use its "
+            ".venv/bin/dl4cv-grade")
     if not path.exists():
         raise FileNotFoundError(
             f"no manifest {path}; run `dl4cv-grade release {assignment}` first")
