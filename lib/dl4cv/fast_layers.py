@@ -255,7 +255,7 @@ def max_pool_forward_fast(x, pool_param):
     """
     x, ph, pw, stride = _pool_geometry(x, pool_param)
     out, argmax = _pool.max_pool_forward(x, ph, pw, stride)
-    return out, (x.shape, x.dtype, argmax)
+    return out, (x.shape, x.dtype, argmax, ph == pw == stride == 2)
 
 
 def max_pool_backward_fast(dout, cache):
@@ -264,9 +264,9 @@ def max_pool_backward_fast(dout, cache):
 
     Inputs: dout: (N, C, Ho, Wo); cache from the forward pass. Returns dx: (N, C, H, W).
     """
-    x_shape, dtype, argmax = cache
+    x_shape, dtype, argmax, pool_2x2 = cache
     dout = _check_dout(dout, argmax.shape, dtype)
-    return _pool.max_pool_backward(dout, argmax, x_shape)
+    return _pool.max_pool_backward(dout, argmax, x_shape, pool_2x2)
 
 
 def avg_pool_forward_fast(x, pool_param):

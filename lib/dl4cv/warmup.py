@@ -33,13 +33,16 @@ def _exercise(dtype):
         ):
             out, cache = forward(x, w, b, conv_param)
             backward(out, cache)
-    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
-    for forward, backward in (
-        (fl.max_pool_forward_fast, fl.max_pool_backward_fast),
-        (fl.avg_pool_forward_fast, fl.avg_pool_backward_fast),
+    for pool_param in (
+        {"pool_height": 2, "pool_width": 2, "stride": 2},  # max pooling's 2x2/2 kernels
+        {"pool_height": 3, "pool_width": 3, "stride": 1},  # the general ones
     ):
-        out, cache = forward(x, pool_param)
-        backward(out, cache)
+        for forward, backward in (
+            (fl.max_pool_forward_fast, fl.max_pool_backward_fast),
+            (fl.avg_pool_forward_fast, fl.avg_pool_backward_fast),
+        ):
+            out, cache = forward(x, pool_param)
+            backward(out, cache)
     pairwise_sq_dists(x.reshape(2, -1), x.reshape(2, -1))
 
 

@@ -45,6 +45,50 @@ def _max_pool_backward_kernel(dout, argmax, dx):
 
 
 @njit(cache=True, parallel=True)
+def _max_pool_2x2_forward_kernel(x, out, argmax):
+    """_max_pool_forward_kernel for 2x2 windows with stride 2, unrolled: x: (P, H, W) -> (P, Ho, Wo)."""
+    P, W = x.shape[0], x.shape[2]
+    Ho, Wo = out.shape[1], out.shape[2]
+    for p in prange(P):
+        for y in range(Ho):
+            for xo in range(Wo):
+                h0, w0 = 2 * y, 2 * xo
+                best, k = x[p, h0, w0], 0
+                v = x[p, h0, w0 + 1]
+                if v > best:
+                    best, k = v, 1
+                v = x[p, h0 + 1, w0]
+                if v > best:
+                    best, k = v, W
+                v = x[p, h0 + 1, w0 + 1]
+                if v > best:
+                    best, k = v, W + 1
+                out[p, y, xo] = best
+                argmax[p, y, xo] = h0 * W + w0 + k
+
+
+@njit(cache=True, parallel=True)
+def _max_pool_2x2_backward_kernel(dout, argmax, dx):
+    """_max_pool_backward_kernel for 2x2 windows with stride 2: windows do not overlap, so each
+    window's four inputs are zeroed and its maximum's set in one pass. dout, argmax: (P, Ho, Wo), dx: (P, H, W)."""
+    P, Ho, Wo = dout.shape
+    H, W = dx.shape[1], dx.shape[2]
+    for p in prange(P):
+        if H % 2 or W % 2:  # a last row or column no window covers
+            dx[p] = 0
+        for y in range(Ho):
+            for xo in range(Wo):
+                h0, w0 = 2 * y, 2 * xo
+                k = argmax[p, y, xo] - (h0 * W + w0)  # 0, 1, W or W + 1
+                dx[p, h0, w0] = 0
+                dx[p, h0, w0 + 1] = 0
+                dx[p, h0 + 1, w0] = 0
+                dx[p, h0 + 1, w0 + 1] = 0
+                i = 1 if k >= W else 0
+                dx[p, h0 + i, w0 + k - i * W] = dout[p, y, xo]
+
+
+@njit(cache=True, parallel=True)
 def _avg_pool_forward_kernel(x, ph, pw, stride, out):
     P = x.shape[0]
     Ho, Wo = out.shape[1], out.shape[2]
@@ -90,15 +134,23 @@ def max_pool_forward(x, ph, pw, stride):
     shape = pool_output_shape(x.shape, ph, pw, stride)
     out = np.empty(shape, dtype=x.dtype)
     argmax = np.empty(shape, dtype=np.int32)
-    _max_pool_forward_kernel(_planes(x), ph, pw, stride, _planes(out), _planes(argmax))
+    if ph == pw == stride == 2:
+        _max_pool_2x2_forward_kernel(_planes(x), _planes(out), _planes(argmax))
+    else:
+        _max_pool_forward_kernel(_planes(x), ph, pw, stride, _planes(out), _planes(argmax))
     return out, argmax
 
 
-def max_pool_backward(dout, argmax, x_shape):
-    """dx: x_shape, each dout entry added at its recorded argmax (flat index in its plane)."""
+def max_pool_backward(dout, argmax, x_shape, pool_2x2=False):
+    """dx: x_shape, each dout entry added at its recorded argmax (flat index in its plane).
+
+    pool_2x2: the forward pass used 2x2 windows with stride 2 (a faster kernel)."""
     N, C, H, W = x_shape
     dx = np.empty(x_shape, dtype=dout.dtype)
-    _max_pool_backward_kernel(_planes(dout), _planes(argmax), dx.reshape(N * C, H * W))
+    if pool_2x2:
+        _max_pool_2x2_backward_kernel(_planes(dout), _planes(argmax), _planes(dx))
+    else:
+        _max_pool_backward_kernel(_planes(dout), _planes(argmax), dx.reshape(N * C, H * W))
     return dx
 
 
