@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dl4cv.kernels.im2col import col2im, col2im_ref, im2col, im2col_ref
+from dl4cv.kernels.im2col import col2im, col2im_images, col2im_ref, im2col, im2col_ref
 
 # (x shape, HH, WW, stride, pad): square and not, overlapping and gapped windows, big pads
 GEOMETRIES = [
@@ -39,6 +39,22 @@ def test_col2im_matches_reference_and_is_the_adjoint(shape, HH, WW, stride, pad,
     lhs = np.vdot(im2col(x, HH, WW, stride, pad), cols)
     rhs = np.vdot(x, col2im(cols, shape, HH, WW, stride, pad))
     assert lhs == pytest.approx(rhs, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, HH, WW, stride, pad", GEOMETRIES)
+def test_col2im_images_by_blocks_matches_reference(shape, HH, WW, stride, pad, dtype):
+    rng = np.random.default_rng(3)
+    cols = rng.standard_normal(im2col_ref(np.zeros(shape), HH, WW, stride, pad).shape).astype(dtype)
+    per_image = cols.shape[1] // shape[0]
+    dx = np.full(shape, np.nan, dtype=dtype)  # every image must be overwritten
+    for n0 in range(shape[0]):  # blocks of one image, then of the rest
+        n1 = n0 + 1 if n0 == 0 else shape[0]
+        col2im_images(np.ascontiguousarray(cols[:, n0 * per_image : n1 * per_image]), n0, n1, HH, WW, stride, pad, dx)
+        if n1 == shape[0]:
+            break
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(dx, col2im_ref(cols, shape, HH, WW, stride, pad), rtol=tol, atol=tol)
 
 
 def test_im2col_of_non_contiguous_input():
