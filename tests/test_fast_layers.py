@@ -59,8 +59,20 @@ def test_conv_matches_naive_loops(x_shape, w_shape, stride, pad, forward, dtype)
 def test_im2col_conv_in_blocks_of_images(monkeypatch, dtype):
     x, w, b = _conv_data((5, 3, 6, 6), (4, 3, 3, 3), dtype)
     # blocks of 2 images (the last one shorter), as for a large batch
-    monkeypatch.setattr(fl, "_COLS_BLOCK_BYTES", 2 * 27 * 36 * np.dtype(dtype).itemsize)
+    monkeypatch.setattr(fl, "_BLOCK_BYTES", 2 * 27 * 36 * np.dtype(dtype).itemsize)
     out, cache = fl.conv_forward_im2col(x, w, b, {"stride": 1, "pad": 1})
+    np.testing.assert_allclose(out, conv_forward_naive(x, w, b, 1, 1), **_tol(dtype))
+    dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+    for got, want in zip(fl.conv_backward_fast(dout, cache), conv_backward_naive(dout, x, w, 1, 1)):
+        np.testing.assert_allclose(got, want, **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_conv_in_blocks_of_images(monkeypatch, dtype):
+    x, w, b = _conv_data((5, 3, 5, 6), (4, 3, 3, 3), dtype)
+    # blocks of 2 images (the last one shorter); ragged tiles: 3 x 3 tiles per image
+    monkeypatch.setattr(fl, "_BLOCK_BYTES", 2 * 16 * 4 * 9 * np.dtype(dtype).itemsize)
+    out, cache = fl.conv_forward_winograd(x, w, b, {"stride": 1, "pad": 1})
     np.testing.assert_allclose(out, conv_forward_naive(x, w, b, 1, 1), **_tol(dtype))
     dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
     for got, want in zip(fl.conv_backward_fast(dout, cache), conv_backward_naive(dout, x, w, 1, 1)):

@@ -114,16 +114,27 @@ def _check_dout(dout, shape, dtype):
 # --------------------------------------------------------------------------- convolution
 
 
-#: Bytes of a block of the column matrix handled per GEMM: it stays in cache for the col2im that
-#: follows, and buffers this size are reused within a call instead of allocating 30 MB ones
-#: (fresh large allocations are page faults, ~16 ms per forward+backward of case B).
-_COLS_BLOCK_BYTES = 2**21
+#: Bytes of a block of images' work (im2col columns, Winograd GEMM operands) handled at once:
+#: it stays in cache between a GEMM and the kernel that reads its result, and one buffer this
+#: size, reused for every block, replaces 16-30 MB temporaries (fresh large allocations are
+#: page faults: ~16 ms of case B's forward+backward, ~11 ms of case C's).
+_BLOCK_BYTES = 2**21
 
 
 def _image_blocks(N, bytes_per_image):
-    """[(n0, n1), ...]: the images 0 .. N-1 in consecutive blocks of about _COLS_BLOCK_BYTES."""
-    step = max(1, _COLS_BLOCK_BYTES // bytes_per_image)
+    """[(n0, n1), ...]: the images 0 .. N-1 in consecutive blocks of about _BLOCK_BYTES."""
+    step = max(1, _BLOCK_BYTES // bytes_per_image)
     return [(n0, min(N, n0 + step)) for n0 in range(0, N, step)]
+
+
+def _block_buffer(blocks, per_image, dtype):
+    """A flat buffer for the largest of the image blocks, per_image elements per image."""
+    return np.empty(max((n1 - n0 for n0, n1 in blocks), default=0) * per_image, dtype=dtype)
+
+
+def _in_buffer(buf, shape):
+    """The first prod(shape) elements of the flat buffer buf as a C-contiguous array of shape."""
+    return buf[: int(np.prod(shape))].reshape(shape)
 
 
 def conv_forward_im2col(x, w, b, conv_param):
@@ -138,9 +149,9 @@ def conv_forward_im2col(x, w, b, conv_param):
     w_mat = w.reshape(F, -1)
     out = np.empty((N, F, P), dtype=x.dtype)
     blocks = _image_blocks(N, cols.shape[0] * P * x.itemsize)
-    buf = np.empty(F * (blocks[0][1] - blocks[0][0]) * P, dtype=x.dtype)
+    buf = _block_buffer(blocks, F * P, x.dtype)
     for n0, n1 in blocks:
-        res = np.matmul(w_mat, cols[:, n0 * P : n1 * P], out=buf[: F * (n1 - n0) * P].reshape(F, -1))
+        res = np.matmul(w_mat, cols[:, n0 * P : n1 * P], out=_in_buffer(buf, (F, (n1 - n0) * P)))
         np.add(res.reshape(F, n1 - n0, P).transpose(1, 0, 2), b[None, :, None], out=out[n0:n1])
     return out.reshape(N, F, Ho, Wo), ("im2col", x.shape, w, cols, stride, pad)
 
@@ -154,9 +165,9 @@ def _conv_backward_im2col(dout, cache):
     w_t = w.reshape(F, -1).T
     dx = np.empty(x_shape, dtype=w.dtype)
     blocks = _image_blocks(N, cols.shape[0] * P * w.itemsize)
-    buf = np.empty(cols.shape[0] * (blocks[0][1] - blocks[0][0]) * P, dtype=w.dtype)
+    buf = _block_buffer(blocks, cols.shape[0] * P, w.dtype)
     for n0, n1 in blocks:
-        dcols = np.matmul(w_t, dout_mat[:, n0 * P : n1 * P], out=buf[: cols.shape[0] * (n1 - n0) * P].reshape(cols.shape[0], -1))
+        dcols = np.matmul(w_t, dout_mat[:, n0 * P : n1 * P], out=_in_buffer(buf, (cols.shape[0], (n1 - n0) * P)))
         _im2col.col2im_images(dcols, n0, n1, HH, WW, stride, pad, dx)
     return dx, dw, dout_mat.sum(axis=1)
 
@@ -166,22 +177,40 @@ def conv_forward_winograd(x, w, b, conv_param):
 
     Inputs: x: (N, C, H, W), w: (F, C, 3, 3), b: (F,), conv_param: {'stride': 1, 'pad'}.
     Returns (out: (N, F, H + 2*pad - 2, W + 2*pad - 2), cache).
+    The 16 GEMMs and the output transform run in blocks of images (a reused block buffer).
     """
     x, w, b, (stride, pad, Ho, Wo) = _prepare_conv(x, w, b, conv_param)
     if w.shape[2:] != (3, 3) or stride != 1:
         raise ValueError(f"Winograd F(2x2, 3x3) needs 3x3 filters and stride 1; got w {w.shape}, stride {stride}")
+    N, F = x.shape[0], w.shape[0]
     U = _wino.filter_transform(w)
     V = _wino.input_transform(x, pad)
-    out = _wino.output_transform(np.matmul(U, V), b, (x.shape[0], w.shape[0], Ho, Wo))
+    P = (Ho + 1) // 2 * ((Wo + 1) // 2)  # tiles per image
+    out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
+    blocks = _image_blocks(N, 16 * F * P * x.itemsize)
+    buf = _block_buffer(blocks, 16 * F * P, x.dtype)
+    for n0, n1 in blocks:
+        M = np.matmul(U, V[:, :, n0 * P : n1 * P], out=_in_buffer(buf, (16, F, (n1 - n0) * P)))
+        _wino.output_transform(M, b, (n1 - n0, F, Ho, Wo), out=out[n0:n1])
     return out, ("winograd", x.shape, w, U, V, stride, pad)
 
 
 def _conv_backward_winograd(dout, cache):
     _, x_shape, w, U, V, _, pad = cache
-    dY, db = _wino.output_adjoint(dout)
-    dw = _wino.filter_adjoint(np.matmul(dY, V.transpose(0, 2, 1)))
-    dx = _wino.input_adjoint(np.matmul(U.transpose(0, 2, 1), dY), x_shape, pad)
-    return dx, dw, db
+    N, C = x_shape[:2]
+    F, P = w.shape[0], (dout.shape[2] + 1) // 2 * ((dout.shape[3] + 1) // 2)  # tiles per image
+    dU = np.zeros(U.shape, dtype=w.dtype)
+    db = np.zeros(F, dtype=w.dtype)
+    dx = np.empty(x_shape, dtype=w.dtype)
+    blocks = _image_blocks(N, 16 * max(C, F) * P * w.itemsize)
+    buf_y, buf_v = _block_buffer(blocks, 16 * F * P, w.dtype), _block_buffer(blocks, 16 * C * P, w.dtype)
+    for n0, n1 in blocks:
+        dY, db_block = _wino.output_adjoint(dout[n0:n1], dY=_in_buffer(buf_y, (16, F, (n1 - n0) * P)))
+        db += db_block
+        dU += np.matmul(dY, V[:, :, n0 * P : n1 * P].transpose(0, 2, 1))
+        dV = np.matmul(U.transpose(0, 2, 1), dY, out=_in_buffer(buf_v, (16, C, (n1 - n0) * P)))
+        _wino.input_adjoint(dV, (n1 - n0,) + tuple(x_shape[1:]), pad, dx=dx[n0:n1])
+    return dx, _wino.filter_adjoint(dU), db
 
 
 _CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_winograd}

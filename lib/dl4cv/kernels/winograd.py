@@ -275,10 +275,12 @@ def input_transform(x, pad):
     return V
 
 
-def output_transform(M, b, out_shape):
-    """out: out_shape = (N, F, Ho, Wo) from M: (16, F, T): A^T m A per tile, plus b: (F,)."""
+def output_transform(M, b, out_shape, out=None):
+    """out: out_shape = (N, F, Ho, Wo) from M: (16, F, T): A^T m A per tile, plus b: (F,).
+
+    out: a C-contiguous array of that shape and M's dtype to write into (else a new one)."""
     N, F, Ho, Wo = out_shape
-    out = np.empty(out_shape, dtype=M.dtype)
+    out = np.empty(out_shape, dtype=M.dtype) if out is None else out
     idx, coef = _AT_ROWS
     M2 = np.ascontiguousarray(M).reshape(16 * F, -1)
     D, Y = np.empty((8, M2.shape[1]), dtype=M.dtype), np.empty((4, M2.shape[1]), dtype=M.dtype)
@@ -296,12 +298,14 @@ def _even_padded(dout):
     return g
 
 
-def output_adjoint(dout):
+def output_adjoint(dout, dY=None):
     """(dY, db) for dout: (N, F, Ho, Wo): dY: (16, F, T) = A g A^T for every 2x2 tile g of dout
-    (a ragged tile reads zeros) and db: (F,) = dout summed over (N, Ho, Wo), dout's dtype."""
+    (a ragged tile reads zeros) and db: (F,) = dout summed over (N, Ho, Wo), dout's dtype.
+
+    dY: a C-contiguous array of that shape and dtype to write into (else a new one)."""
     g = _even_padded(dout)
     N, F, th, tw = g.shape[0], g.shape[1], g.shape[2] // 2, g.shape[3] // 2
-    dY = np.empty((16, F, N * th * tw), dtype=dout.dtype)
+    dY = np.empty((16, F, N * th * tw), dtype=dout.dtype) if dY is None else dY
     plane_sums = np.empty(N * F)
     ij, coef = _AGAT
     rows = (2 * ij[..., 1] + ij[..., 0]).astype(_U)
@@ -310,11 +314,13 @@ def output_adjoint(dout):
     return dY, plane_sums.reshape(N, F).sum(axis=0).astype(dout.dtype)
 
 
-def input_adjoint(dV, x_shape, pad):
-    """dx: x_shape = (N, C, H, W) from dV: (16, C, T): B v B^T per tile, overlaps summed."""
+def input_adjoint(dV, x_shape, pad, dx=None):
+    """dx: x_shape = (N, C, H, W) from dV: (16, C, T): B v B^T per tile, overlaps summed.
+
+    dx: a C-contiguous array of that shape and dV's dtype to write into (else a new one)."""
     N, C, H, W = x_shape
     _, _, th, tw = tile_grid(H, W, pad)
-    dx = np.empty(x_shape, dtype=dV.dtype)
+    dx = np.empty(x_shape, dtype=dV.dtype) if dx is None else dx
     idx, coef = _B_ROWS
     dV2 = np.ascontiguousarray(dV).reshape(16 * C, -1)
     D, Z = np.empty((2, 16, dV2.shape[1]), dtype=dV.dtype)
