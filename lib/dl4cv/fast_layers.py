@@ -145,13 +145,12 @@ def conv_forward_im2col(x, w, b, conv_param):
     """
     x, w, b, (stride, pad, Ho, Wo) = _prepare_conv(x, w, b, conv_param)
     N, F, P = x.shape[0], w.shape[0], Ho * Wo
+    cols = _im2col.im2col(x, w.shape[2], w.shape[3], stride, pad)
     w_mat = w.reshape(F, -1)
-    cols = np.empty((w_mat.shape[1], N * P), dtype=x.dtype)
     out = np.empty((N, F, P), dtype=x.dtype)
     blocks = _image_blocks(N, cols.shape[0] * P * x.itemsize)
     buf = _block_buffer(blocks, F * P, x.dtype)
     for n0, n1 in blocks:
-        _im2col.im2col_images(x, n0, n1, w.shape[2], w.shape[3], stride, pad, cols)
         res = np.matmul(w_mat, cols[:, n0 * P : n1 * P], out=_in_buffer(buf, (F, (n1 - n0) * P)))
         np.add(res.reshape(F, n1 - n0, P).transpose(1, 0, 2), b[None, :, None], out=out[n0:n1])
     return out.reshape(N, F, Ho, Wo), ("im2col", x.shape, w, cols, stride, pad)

@@ -33,47 +33,34 @@ def _valid_range(out_len, offset, stride, size):
     return lo, hi
 
 
-@njit(cache=True)
-def _im2col_plane(x, n, c, HH, WW, stride, pad, Ho, Wo, cols, col0):
-    """Plane x[n, c]'s entries of cols, in the columns col0 .. col0 + Ho*Wo."""
-    H, W = x.shape[2], x.shape[3]
-    for i in range(HH):
-        ylo, yhi = _valid_range(Ho, i - pad, stride, H)
-        for j in range(WW):
-            xlo, xhi = _valid_range(Wo, j - pad, stride, W)
-            row = (c * HH + i) * WW + j
-            for y in range(Ho):
-                base = col0 + y * Wo
-                if y < ylo or y >= yhi:
-                    for xo in range(Wo):
-                        cols[row, base + xo] = 0
-                    continue
-                h = y * stride + i - pad
-                for xo in range(xlo):
-                    cols[row, base + xo] = 0
-                if xlo < xhi:  # then xlo * stride + j - pad >= 0; unsigned indices (below)
-                    src = x[n, c, h]
-                    d0, s0, step = np.uint64(base + xlo), np.uint64(xlo * stride + j - pad), np.uint64(stride)
-                    for t in range(np.uint64(xhi - xlo)):
-                        cols[row, d0 + t] = src[s0 + t * step]
-                for xo in range(xhi, Wo):
-                    cols[row, base + xo] = 0
-
-
 @njit(cache=True, parallel=True)
 def _im2col_kernel(x, HH, WW, stride, pad, Ho, Wo, cols):
-    N, C = x.shape[0], x.shape[1]
+    N, C, H, W = x.shape
+    P = Ho * Wo
     for nc in prange(N * C):
-        n, c = nc // C, nc % C
-        _im2col_plane(x, n, c, HH, WW, stride, pad, Ho, Wo, cols, n * Ho * Wo)
-
-
-@njit(cache=True)
-def _im2col_images_kernel(x, n0, n1, HH, WW, stride, pad, Ho, Wo, cols):
-    C = x.shape[1]
-    for n in range(n0, n1):
-        for c in range(C):
-            _im2col_plane(x, n, c, HH, WW, stride, pad, Ho, Wo, cols, n * Ho * Wo)
+        n = nc // C
+        c = nc % C
+        for i in range(HH):
+            ylo, yhi = _valid_range(Ho, i - pad, stride, H)
+            for j in range(WW):
+                xlo, xhi = _valid_range(Wo, j - pad, stride, W)
+                row = (c * HH + i) * WW + j
+                for y in range(Ho):
+                    base = n * P + y * Wo
+                    if y < ylo or y >= yhi:
+                        for xo in range(Wo):
+                            cols[row, base + xo] = 0
+                        continue
+                    h = y * stride + i - pad
+                    for xo in range(xlo):
+                        cols[row, base + xo] = 0
+                    if xlo < xhi:  # then xlo * stride + j - pad >= 0; unsigned indices (below)
+                        src = x[n, c, h]
+                        d0, s0, step = np.uint64(base + xlo), np.uint64(xlo * stride + j - pad), np.uint64(stride)
+                        for t in range(np.uint64(xhi - xlo)):
+                            cols[row, d0 + t] = src[s0 + t * step]
+                    for xo in range(xhi, Wo):
+                        cols[row, base + xo] = 0
 
 
 @njit(cache=True)
@@ -130,14 +117,6 @@ def col2im(cols, x_shape, HH, WW, stride, pad):
     dx = np.empty(x_shape, dtype=cols.dtype)
     _col2im_kernel(np.ascontiguousarray(cols), HH, WW, stride, pad, Ho, Wo, dx)
     return dx
-
-
-def im2col_images(x, n0, n1, HH, WW, stride, pad, cols):
-    """Serial im2col of images n0 .. n1-1 of x: (N, C, H, W) (C-contiguous) into their columns
-    n0*Ho*Wo .. n1*Ho*Wo of cols: (C*HH*WW, N*Ho*Wo) (x's dtype); the other columns are untouched."""
-    _, _, H, W = x.shape
-    Ho, Wo = output_size(H, HH, stride, pad), output_size(W, WW, stride, pad)
-    _im2col_images_kernel(x, n0, n1, HH, WW, stride, pad, Ho, Wo, cols)
 
 
 def col2im_images(cols, n0, n1, HH, WW, stride, pad, dx):
