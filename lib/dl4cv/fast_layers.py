@@ -8,7 +8,7 @@ Convolution picks its algorithm from the shapes (``conv_forward_fast``):
 
 - 3x3 filters with stride 1: Winograd F(2x2, 3x3) (``conv_forward_winograd``), 2.25x fewer
   multiplications than a direct or im2col convolution;
-- everything else: im2col + one BLAS GEMM (``conv_forward_im2col``).
+- everything else: im2col + BLAS GEMM, in blocks of images (``conv_forward_im2col``).
 
 Both accept any stride and zero padding ``pad``; like CS231n, the filter must tile the padded
 input exactly, ``(H + 2*pad - HH) % stride == 0``, otherwise a ValueError names the shapes
