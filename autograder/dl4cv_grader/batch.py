@@ -14,8 +14,9 @@ rows loses nothing, and nothing is graded or counted twice.
 
 Check inputs: every submission of a course is graded with the course's secret salt
 (``<course>/dl4cv_records/check-salt``, made on first use; the sandbox never sees the course
-directory), so the hidden checks' inputs are the same across runs and resumes but cannot be
-computed from the public check code.
+directory), mixed with the submission's sha256 (``grade.submission_salt``), so a submission's
+hidden inputs are the same across runs and resumes but cannot be computed from the public
+check code.
 """
 import json
 import logging

@@ -14,7 +14,6 @@ status, message, seconds, flags; plus the mapping notes, reading flags and the i
 """
 import hashlib
 import importlib
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -206,7 +205,7 @@ def _writable_output(output):
         return False
     try:
         nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            outputs=[nbformat.from_dict(json.loads(json.dumps(output)))])]))
+            outputs=[nbformat.from_dict(output)])]))
     except Exception:  # noqa: BLE001 -- nbformat raises many types on malformed outputs
         return False
     return True

@@ -170,7 +170,7 @@ def python_loops(source, function_name, also=()):
     defined = {}
     for text in [*also, source]:
         for name, nodes in _definitions(text).items():
-            defined.setdefault(name, []).extend(n for n in nodes if n not in defined.get(name, []))
+            defined.setdefault(name, []).extend(nodes)
     defined[function_name] = own[function_name]
     loops, seen, todo = [], set(), [function_name]
     while todo:
