@@ -68,15 +68,26 @@ def test_im2col_conv_in_blocks_of_images(monkeypatch, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_winograd_conv_in_blocks_of_images(monkeypatch, dtype):
-    x, w, b = _conv_data((5, 3, 5, 6), (4, 3, 3, 3), dtype)
-    # blocks of 2 images (the last one shorter); ragged tiles: 3 x 3 tiles per image
-    monkeypatch.setattr(fl, "_BLOCK_BYTES", 2 * 16 * 4 * 9 * np.dtype(dtype).itemsize)
+@pytest.mark.parametrize("x_shape, rows_per_block", [((5, 3, 9, 6), 1), ((130, 1, 4, 5), None)])
+def test_winograd_conv_in_blocks(monkeypatch, dtype, x_shape, rows_per_block):
+    x, w, b = _conv_data(x_shape, (4, x_shape[1], 3, 3), dtype)
+    if rows_per_block:  # 3 tile rows (one ragged) of 2 tile columns: one tile row per block
+        monkeypatch.setattr(fl, "_BLOCK_BYTES", 36 * 4 * 2 * x_shape[0] * np.dtype(dtype).itemsize)
     out, cache = fl.conv_forward_winograd(x, w, b, {"stride": 1, "pad": 1})
     np.testing.assert_allclose(out, conv_forward_naive(x, w, b, 1, 1), **_tol(dtype))
     dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
     for got, want in zip(fl.conv_backward_fast(dout, cache), conv_backward_naive(dout, x, w, 1, 1)):
         np.testing.assert_allclose(got, want, **_tol(dtype))
+
+
+@pytest.mark.parametrize("N, th, tw, channels", [(1, 1, 1, 1), (64, 4, 4, 64), (130, 8, 8, 256), (200, 2, 3, 3)])
+def test_winograd_blocks_cover_every_tile_once(N, th, tw, channels):
+    blocks = fl._winograd_blocks(N, th, tw, channels, 4)
+    seen = np.zeros((N, th), dtype=int)
+    for n0, n1, ty0, ty1 in blocks:
+        assert 0 < n1 - n0 <= 64 and ty1 > ty0
+        seen[n0:n1, ty0:ty1] += 1
+    assert (seen == 1).all()
 
 
 def test_fast_conv_picks_winograd_for_3x3_stride_1_only():

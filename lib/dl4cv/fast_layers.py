@@ -6,7 +6,7 @@ use NumPy's promotion; integer inputs compute in float64).
 
 Convolution picks its algorithm from the shapes (``conv_forward_fast``):
 
-- 3x3 filters with stride 1: Winograd F(2x2, 3x3) (``conv_forward_winograd``), 2.25x fewer
+- 3x3 filters with stride 1: Winograd F(4x4, 3x3) (``conv_forward_winograd``), 4x fewer
   multiplications than a direct or im2col convolution;
 - everything else: im2col + BLAS GEMM, in blocks of images (``conv_forward_im2col``).
 
@@ -172,45 +172,63 @@ def _conv_backward_im2col(dout, cache):
     return dx, dw, dout_mat.sum(axis=1)
 
 
+def _winograd_blocks(N, th, tw, channels, itemsize):
+    """[(n0, n1, ty0, ty1), ...]: the Winograd tiles in blocks of at most 64 images (the length
+    of the transforms' vectorised runs) and as many tile rows as keep a block's (36, channels, T)
+    GEMM operand near _BLOCK_BYTES (at least one row)."""
+    chunks = -(-N // 64)
+    nb = -(-N // chunks)
+    rows = max(1, _BLOCK_BYTES // (36 * channels * tw * nb * itemsize))
+    return [(n0, min(N, n0 + nb), ty0, min(th, ty0 + rows)) for n0 in range(0, N, nb) for ty0 in range(0, th, rows)]
+
+
+def _winograd_buffers(blocks, tw, dtype, *channels):
+    """One flat buffer per channel count, for the largest block's (36, channels, T) operand."""
+    T = max(_wino.block_tiles(block, tw) for block in blocks)
+    return [np.empty(36 * ch * T, dtype=dtype) for ch in channels]
+
+
 def conv_forward_winograd(x, w, b, conv_param):
-    """Convolution with 3x3 filters and stride 1 by Winograd F(2x2, 3x3).
+    """Convolution with 3x3 filters and stride 1 by Winograd F(4x4, 3x3).
 
     Inputs: x: (N, C, H, W), w: (F, C, 3, 3), b: (F,), conv_param: {'stride': 1, 'pad'}.
     Returns (out: (N, F, H + 2*pad - 2, W + 2*pad - 2), cache).
-    The 16 GEMMs and the output transform run in blocks of images (a reused block buffer).
+    Input transform, the 36 GEMMs and the output transform run block by block (images x tile
+    rows) through reused buffers; the cache keeps x, and the backward pass transforms it again.
     """
     x, w, b, (stride, pad, Ho, Wo) = _prepare_conv(x, w, b, conv_param)
     if w.shape[2:] != (3, 3) or stride != 1:
-        raise ValueError(f"Winograd F(2x2, 3x3) needs 3x3 filters and stride 1; got w {w.shape}, stride {stride}")
-    N, F = x.shape[0], w.shape[0]
+        raise ValueError(f"Winograd F(4x4, 3x3) needs 3x3 filters and stride 1; got w {w.shape}, stride {stride}")
+    (N, C), F = x.shape[:2], w.shape[0]
+    _, _, th, tw = _wino.tile_grid(*x.shape[2:], pad)
     U = _wino.filter_transform(w)
-    V = _wino.input_transform(x, pad)
-    P = (Ho + 1) // 2 * ((Wo + 1) // 2)  # tiles per image
     out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
-    blocks = _image_blocks(N, 16 * F * P * x.itemsize)
-    buf = _block_buffer(blocks, 16 * F * P, x.dtype)
-    for n0, n1 in blocks:
-        M = np.matmul(U, V[:, :, n0 * P : n1 * P], out=_in_buffer(buf, (16, F, (n1 - n0) * P)))
-        _wino.output_transform(M, b, (n1 - n0, F, Ho, Wo), out=out[n0:n1])
-    return out, ("winograd", x.shape, w, U, V, stride, pad)
+    blocks = _winograd_blocks(N, th, tw, max(C, F), x.itemsize)
+    buf_v, buf_m = _winograd_buffers(blocks, tw, x.dtype, C, F)
+    for block in blocks:
+        T = _wino.block_tiles(block, tw)
+        V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
+        M = np.matmul(U, V, out=_in_buffer(buf_m, (36, F, T)))
+        _wino.output_transform(M, b, out, block)
+    return out, ("winograd", x.shape, w, x, U, stride, pad)
 
 
 def _conv_backward_winograd(dout, cache):
-    _, x_shape, w, U, V, _, pad = cache
-    N, C = x_shape[:2]
-    F, P = w.shape[0], (dout.shape[2] + 1) // 2 * ((dout.shape[3] + 1) // 2)  # tiles per image
+    _, x_shape, w, x, U, _, pad = cache
+    (N, C, H, W), F = x_shape, w.shape[0]
+    _, _, th, tw = _wino.tile_grid(H, W, pad)
     dU = np.zeros(U.shape, dtype=w.dtype)
-    db = np.zeros(F, dtype=w.dtype)
-    dx = np.empty(x_shape, dtype=w.dtype)
-    blocks = _image_blocks(N, 16 * max(C, F) * P * w.itemsize)
-    buf_y, buf_v = _block_buffer(blocks, 16 * F * P, w.dtype), _block_buffer(blocks, 16 * C * P, w.dtype)
-    for n0, n1 in blocks:
-        dY, db_block = _wino.output_adjoint(dout[n0:n1], dY=_in_buffer(buf_y, (16, F, (n1 - n0) * P)))
-        db += db_block
-        dU += np.matmul(dY, V[:, :, n0 * P : n1 * P].transpose(0, 2, 1))
-        dV = np.matmul(U.transpose(0, 2, 1), dY, out=_in_buffer(buf_v, (16, C, (n1 - n0) * P)))
-        _wino.input_adjoint(dV, (n1 - n0,) + tuple(x_shape[1:]), pad, dx=dx[n0:n1])
-    return dx, _wino.filter_adjoint(dU), db
+    dx = np.zeros(x_shape, dtype=w.dtype)
+    blocks = _winograd_blocks(N, th, tw, max(C, F), w.itemsize)
+    buf_v, buf_y, buf_dv = _winograd_buffers(blocks, tw, w.dtype, C, F, C)
+    for block in blocks:
+        T = _wino.block_tiles(block, tw)
+        V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
+        dY = _wino.output_adjoint(dout, block, dY=_in_buffer(buf_y, (36, F, T)))
+        dU += np.matmul(dY, V.transpose(0, 2, 1))
+        dV = np.matmul(U.transpose(0, 2, 1), dY, out=_in_buffer(buf_dv, (36, C, T)))
+        _wino.input_adjoint(dV, pad, block, dx)
+    return dx, _wino.filter_adjoint(dU), dout.sum(axis=(0, 2, 3))
 
 
 _CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_winograd}
