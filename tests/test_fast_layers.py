@@ -72,7 +72,7 @@ def test_im2col_conv_in_blocks_of_images(monkeypatch, dtype):
 def test_winograd_conv_in_blocks(monkeypatch, dtype, x_shape, rows_per_block):
     x, w, b = _conv_data(x_shape, (4, x_shape[1], 3, 3), dtype)
     if rows_per_block:  # 3 tile rows (one ragged) of 2 tile columns: one tile row per block
-        monkeypatch.setattr(fl, "_BLOCK_BYTES", 36 * 4 * 2 * x_shape[0] * np.dtype(dtype).itemsize)
+        monkeypatch.setattr(fl, "_WINOGRAD_BLOCK_BYTES", 36 * 4 * 2 * x_shape[0] * np.dtype(dtype).itemsize)
     out, cache = fl.conv_forward_winograd(x, w, b, {"stride": 1, "pad": 1})
     np.testing.assert_allclose(out, conv_forward_naive(x, w, b, 1, 1), **_tol(dtype))
     dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)

@@ -114,7 +114,7 @@ def _check_dout(dout, shape, dtype):
 # --------------------------------------------------------------------------- convolution
 
 
-#: Bytes of a block of images' work (im2col columns, Winograd GEMM operands) handled at once:
+#: Bytes of a block of images' im2col columns handled at once:
 #: it stays in cache between a GEMM and the kernel that reads its result, and one buffer this
 #: size, reused for every block, replaces 16-30 MB temporaries (fresh large allocations are
 #: page faults: ~16 ms of case B's forward+backward, ~11 ms of case C's).
@@ -172,13 +172,20 @@ def _conv_backward_im2col(dout, cache):
     return dx, dw, dout_mat.sum(axis=1)
 
 
+#: Bytes of a Winograd block's (36, channels, T) GEMM operand. Larger than _BLOCK_BYTES: the
+#: 36 GEMMs per block are small (K = C), so fewer, longer ones run nearer BLAS's peak, and a
+#: block's halo (two input rows shared with the next block) is transformed twice. Case C,
+#: float32, backward: 33-39 ms with 2 MB blocks (4 per layer), 24 ms with 16 MB (one).
+_WINOGRAD_BLOCK_BYTES = 2**24
+
+
 def _winograd_blocks(N, th, tw, channels, itemsize):
     """[(n0, n1, ty0, ty1), ...]: the Winograd tiles in blocks of at most 64 images (the length
     of the transforms' vectorised runs) and as many tile rows as keep a block's (36, channels, T)
-    GEMM operand near _BLOCK_BYTES (at least one row)."""
+    GEMM operand within _WINOGRAD_BLOCK_BYTES (at least one row)."""
     chunks = -(-N // 64)
     nb = -(-N // chunks)
-    rows = max(1, _BLOCK_BYTES // (36 * channels * tw * nb * itemsize))
+    rows = max(1, _WINOGRAD_BLOCK_BYTES // (36 * channels * tw * nb * itemsize))
     return [(n0, min(N, n0 + nb), ty0, min(th, ty0 + rows)) for n0 in range(0, N, nb) for ty0 in range(0, th, rows)]
 
 
@@ -228,7 +235,7 @@ def _conv_backward_winograd(dout, cache):
         dU += np.matmul(dY, V.transpose(0, 2, 1))
         dV = np.matmul(U.transpose(0, 2, 1), dY, out=_in_buffer(buf_dv, (36, C, T)))
         _wino.input_adjoint(dV, pad, block, dx)
-    return dx, _wino.filter_adjoint(dU), dout.sum(axis=(0, 2, 3))
+    return dx, _wino.filter_adjoint(dU), np.einsum("nfp->f", dout.reshape(N, F, -1))
 
 
 _CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_winograd}

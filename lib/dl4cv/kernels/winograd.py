@@ -254,18 +254,20 @@ def _scratch(rows, nb, dtype):
     return np.empty((rows, nb), dtype=dtype)
 
 
+#: The 2-D filter transform as one matrix: U[6p + q] = sum_{i, j} G[p, i] G[q, j] g[i, j] = (GG @ g.ravel())[6p + q].
+GG = np.kron(G, G)
+
+
 def filter_transform(w):
-    """U: (36, F, C) = G g G^T for every filter g = w[f, c] of w: (F, C, 3, 3); w's dtype."""
+    """U: (36, F, C) = G g G^T for every filter g = w[f, c] of w: (F, C, 3, 3); w's dtype (one GEMM)."""
     F, C = w.shape[:2]
-    g = G.astype(w.dtype)
-    return np.ascontiguousarray((g @ w @ g.T).reshape(F, C, 36).transpose(2, 0, 1))
+    return np.ascontiguousarray((GG.astype(w.dtype) @ w.reshape(F * C, 9).T).reshape(36, F, C))
 
 
 def filter_adjoint(dU):
     """dw: (F, C, 3, 3) = G^T dU G for dU: (36, F, C), the adjoint of ``filter_transform``."""
     _, F, C = dU.shape
-    g = G.astype(dU.dtype)
-    return g.T @ dU.transpose(1, 2, 0).reshape(F, C, 6, 6) @ g
+    return (dU.reshape(36, F * C).T @ GG.astype(dU.dtype)).reshape(F, C, 3, 3)
 
 
 def input_transform(x, pad, block, V=None):
