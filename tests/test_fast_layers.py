@@ -80,13 +80,17 @@ def test_winograd_conv_in_blocks(monkeypatch, dtype, x_shape, rows_per_block):
         np.testing.assert_allclose(got, want, **_tol(dtype))
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3])
 @pytest.mark.parametrize("N, th, tw, channels", [(1, 1, 1, 1), (64, 4, 4, 64), (130, 8, 8, 256), (200, 2, 3, 3)])
-def test_winograd_blocks_cover_every_tile_once(N, th, tw, channels):
-    blocks = fl._winograd_blocks(N, th, tw, channels, 4)
+def test_winograd_parts_cover_every_tile_once(monkeypatch, workers, N, th, tw, channels):
+    monkeypatch.setattr(fl.parallel, "workers", lambda: workers)
+    parts = fl._winograd_parts(N, th, tw, channels, 4)
+    assert len(parts) == min(workers, N)
     seen = np.zeros((N, th), dtype=int)
-    for n0, n1, ty0, ty1 in blocks:
-        assert 0 < n1 - n0 <= 64 and ty1 > ty0
-        seen[n0:n1, ty0:ty1] += 1
+    for blocks in parts:
+        for n0, n1, ty0, ty1 in blocks:
+            assert 0 < n1 - n0 <= 64 and ty1 > ty0
+            seen[n0:n1, ty0:ty1] += 1
     assert (seen == 1).all()
 
 

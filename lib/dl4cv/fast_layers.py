@@ -19,6 +19,7 @@ import numbers
 
 import numpy as np
 
+from dl4cv import parallel
 from dl4cv.kernels import im2col as _im2col
 from dl4cv.kernels import pooling as _pool
 from dl4cv.kernels import winograd as _wino
@@ -179,14 +180,22 @@ def _conv_backward_im2col(dout, cache):
 _WINOGRAD_BLOCK_BYTES = 2**24
 
 
-def _winograd_blocks(N, th, tw, channels, itemsize):
-    """[(n0, n1, ty0, ty1), ...]: the Winograd tiles in blocks of at most 64 images (the length
-    of the transforms' vectorised runs) and as many tile rows as keep a block's (36, channels, T)
-    GEMM operand within _WINOGRAD_BLOCK_BYTES (at least one row)."""
-    chunks = -(-N // 64)
-    nb = -(-N // chunks)
+def _winograd_blocks(n0, n1, th, tw, channels, itemsize):
+    """[(n0, n1, ty0, ty1), ...]: the Winograd tiles of images n0 .. n1-1 in blocks of at most 64
+    images (the length of the transforms' vectorised runs) and as many tile rows as keep a
+    block's (36, channels, T) GEMM operand within _WINOGRAD_BLOCK_BYTES (at least one row)."""
+    chunks = -(-(n1 - n0) // 64)
+    nb = -(-(n1 - n0) // chunks)
     rows = max(1, _WINOGRAD_BLOCK_BYTES // (36 * channels * tw * nb * itemsize))
-    return [(n0, min(N, n0 + nb), ty0, min(th, ty0 + rows)) for n0 in range(0, N, nb) for ty0 in range(0, th, rows)]
+    return [(m0, min(n1, m0 + nb), ty0, min(th, ty0 + rows)) for m0 in range(n0, n1, nb) for ty0 in range(0, th, rows)]
+
+
+def _winograd_parts(N, th, tw, channels, itemsize):
+    """[[block, ...], ...]: the images split evenly into one part per worker thread
+    (``dl4cv.parallel``), each part in blocks (``_winograd_blocks``)."""
+    parts = min(parallel.workers(), N)
+    bounds = [N * i // parts for i in range(parts + 1)]
+    return [_winograd_blocks(n0, n1, th, tw, channels, itemsize) for n0, n1 in zip(bounds, bounds[1:])]
 
 
 def _winograd_buffers(blocks, tw, dtype, *channels):
@@ -200,23 +209,29 @@ def conv_forward_winograd(x, w, b, conv_param):
 
     Inputs: x: (N, C, H, W), w: (F, C, 3, 3), b: (F,), conv_param: {'stride': 1, 'pad'}.
     Returns (out: (N, F, H + 2*pad - 2, W + 2*pad - 2), cache).
-    Input transform, the 36 GEMMs and the output transform run block by block (images x tile
-    rows) through reused buffers; the cache keeps x, and the backward pass transforms it again.
+    The images are split between worker threads (``dl4cv.parallel``); each runs the input
+    transform, the 36 GEMMs and the output transform block by block (images x tile rows)
+    through its own reused buffers. The cache keeps x; the backward pass transforms it again.
     """
     x, w, b, (stride, pad, Ho, Wo) = _prepare_conv(x, w, b, conv_param)
     if w.shape[2:] != (3, 3) or stride != 1:
         raise ValueError(f"Winograd F(4x4, 3x3) needs 3x3 filters and stride 1; got w {w.shape}, stride {stride}")
     (N, C), F = x.shape[:2], w.shape[0]
     _, _, th, tw = _wino.tile_grid(*x.shape[2:], pad)
-    U = _wino.filter_transform(w)
     out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
-    blocks = _winograd_blocks(N, th, tw, max(C, F), x.itemsize)
-    buf_v, buf_m = _winograd_buffers(blocks, tw, x.dtype, C, F)
-    for block in blocks:
-        T = _wino.block_tiles(block, tw)
-        V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
-        M = np.matmul(U, V, out=_in_buffer(buf_m, (36, F, T)))
-        _wino.output_transform(M, b, out, block)
+
+    def forward(blocks):
+        buf_v, buf_m = _winograd_buffers(blocks, tw, x.dtype, C, F)
+        for block in blocks:
+            T = _wino.block_tiles(block, tw)
+            V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
+            M = np.matmul(U, V, out=_in_buffer(buf_m, (36, F, T)))
+            _wino.output_transform(M, b, out, block)
+
+    parts = _winograd_parts(N, th, tw, max(C, F), x.itemsize)
+    with parallel.single_blas(len(parts) > 1):
+        U = _wino.filter_transform(w)
+        parallel.run_parts(forward, parts)
     return out, ("winograd", x.shape, w, x, U, stride, pad)
 
 
@@ -224,18 +239,25 @@ def _conv_backward_winograd(dout, cache):
     _, x_shape, w, x, U, _, pad = cache
     (N, C, H, W), F = x_shape, w.shape[0]
     _, _, th, tw = _wino.tile_grid(H, W, pad)
-    dU = np.zeros(U.shape, dtype=w.dtype)
     dx = np.zeros(x_shape, dtype=w.dtype)
-    blocks = _winograd_blocks(N, th, tw, max(C, F), w.itemsize)
-    buf_v, buf_y, buf_dv = _winograd_buffers(blocks, tw, w.dtype, C, F, C)
-    for block in blocks:
-        T = _wino.block_tiles(block, tw)
-        V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
-        dY = _wino.output_adjoint(dout, block, dY=_in_buffer(buf_y, (36, F, T)))
-        dU += np.matmul(dY, V.transpose(0, 2, 1))
-        dV = np.matmul(U.transpose(0, 2, 1), dY, out=_in_buffer(buf_dv, (36, C, T)))
-        _wino.input_adjoint(dV, pad, block, dx)
-    return dx, _wino.filter_adjoint(dU), np.einsum("nfp->f", dout.reshape(N, F, -1))
+
+    def backward(blocks):
+        """The part's share of dU; its images' dx (parts do not share images)."""
+        dU = np.zeros(U.shape, dtype=w.dtype)
+        buf_v, buf_y, buf_dv = _winograd_buffers(blocks, tw, w.dtype, C, F, C)
+        for block in blocks:
+            T = _wino.block_tiles(block, tw)
+            V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
+            dY = _wino.output_adjoint(dout, block, dY=_in_buffer(buf_y, (36, F, T)))
+            dU += np.matmul(dY, V.transpose(0, 2, 1))
+            dV = np.matmul(U.transpose(0, 2, 1), dY, out=_in_buffer(buf_dv, (36, C, T)))
+            _wino.input_adjoint(dV, pad, block, dx)
+        return dU
+
+    parts = _winograd_parts(N, th, tw, max(C, F), w.itemsize)
+    with parallel.single_blas(len(parts) > 1):
+        dw = _wino.filter_adjoint(sum(parallel.run_parts(backward, parts)))
+    return dx, dw, np.einsum("nfp->f", dout.reshape(N, F, -1))
 
 
 _CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_winograd}

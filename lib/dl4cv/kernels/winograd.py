@@ -167,7 +167,7 @@ def _plane(x, c, n0, nb, h0, w0, X, merge):
                         X[row, col + k] = x[n0 + k0 + k, c, h, xw]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _input_kernel(x, pad, block, tw, V, X, D):
     """V: (36 * C, T) rows k * C + c <- B^T d B of block's tiles of x: (N, C, H, W) padded by pad.
 
@@ -185,7 +185,7 @@ def _input_kernel(x, pad, block, tw, V, X, D):
                 _bt_1d(V, 6 * p * C + c, C, t0, D, 6 * p, 1, _U(0), L, False)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _output_kernel(M, bias, block, tw, out, E, Y):
     """out[n, f, 4ty + p, 4tx + q] = (A^T m A)[p, q] + bias[f] for block's tiles, inside out: (N, F, Ho, Wo).
 
@@ -209,7 +209,7 @@ def _output_kernel(M, bias, block, tw, out, E, Y):
                         out[n0 + k, f, h, w] = Y[4 * p + w % 4, (w // 4) * nb + k] + b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _output_adjoint_kernel(dout, block, tw, dY, X, E):
     """dY: (36 * F, T) rows k * F + f <- A g A^T for block's 4x4 tiles g of dout: (N, F, Ho, Wo)
     (zeros past the border). X: (4 * rows, tw * nb),
@@ -227,7 +227,7 @@ def _output_adjoint_kernel(dout, block, tw, dY, X, E):
                 _a_1d(dY, 6 * i * F + f, F, t0, E, 4 * i, 1, _U(0), L, False)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _input_adjoint_kernel(dV, pad, block, tw, dx, X, E, Z):
     """dx: (N, C, H, W) += B v B^T for block's tiles v of dV: (36 * C, T), overlaps summed, padding
     dropped. X: (4 * rows, (tw + 1) * nb), E: (36, tw * nb), Z: (6, tw * nb) scratch."""
