@@ -101,6 +101,8 @@ def test_fast_conv_picks_direct_for_few_channels_stride_1_only():
     assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 5})[1][0] == "im2col"  # pad >= filter
     x5, w5, _ = _conv_data((1, 5, 7, 7), (2, 5, 5, 5), np.float64)
     assert fl.conv_forward_fast(x5, w5, b, {"stride": 1, "pad": 2})[1][0] == "im2col"  # 5 channels
+    x, w9, _ = _conv_data((1, 4, 7, 7), (2, 4, 3, 9), np.float64)
+    assert fl.conv_forward_fast(x, w9, b, {"stride": 1, "pad": 2})[1][0] == "im2col"  # 9 wide
     with pytest.raises(ValueError, match="stride 1 and pad < filter size"):
         fl.conv_forward_direct(x, w, b, {"stride": 1, "pad": 5})
 

@@ -8,9 +8,15 @@ columns on each side, out: (N, F, H + 2*pad_h - HH + 1, W + 2*pad_w - WW + 1).
 Each image's padded planes are flattened, rows Wp = W + 2*pad_w apart. In that flat layout a
 filter row i moves every output by the same offset, so one output plane is a sum of shifted
 1-D axpys over one long vector (L = (Ho - 1) * Wp + Wo entries; the Wp - Wo entries between
-two output rows are computed and dropped). The kernel is compiled per filter width WW (a
-literal): the WW taps of a filter row are then unrolled inside the vectorised loop with
-their weights in registers, and the accumulator is loaded and stored once per filter row.
+two output rows are computed and dropped). The kernels are compiled per filter width WW (the
+length of a tuple argument): the WW taps of a filter row are unrolled inside the vectorised
+loop with their weights in registers, the accumulator is loaded and stored once per filter
+row, and the forward pass runs two filters at once (they share the loads of the input).
+Wide filters run out of registers: 11 taps measured ~24x slower than im2col + GEMM, so the
+layer uses these kernels for filters at most 7 wide only (``dl4cv.fast_layers``).
+
+The weight gradient is the same walk with the roles swapped: WW running sums over p of
+dout_row[p] * x_row[p + j], kept in registers and vectorised (``fastmath`` reassociation).
 """
 import numpy as np
 from numba import njit, prange
@@ -139,7 +145,7 @@ def _add_products_compiled(sums, d, src, p):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def _weight_grad_kernel(x, dout, pad_h, pad_w, dw_parts, zero_taps):
+def _weight_grad_kernel(x, dout, pad_h, pad_w, dw_parts, db_parts, zero_taps):
     WW = len(zero_taps)
     N, C = x.shape[0], x.shape[1]
     F, Ho, Wo = dout.shape[1], dout.shape[2], dout.shape[3]
@@ -151,6 +157,7 @@ def _weight_grad_kernel(x, dout, pad_h, pad_w, dw_parts, zero_taps):
         for f in range(F):
             for y in range(Ho):
                 d[y * Wp : y * Wp + Wo] = dout[n, f, y]
+            db_parts[n, f] = d.sum()
             for c in range(C):
                 for i in range(HH):
                     src = flat[c, i * Wp : i * Wp + L + WW - 1]
@@ -162,14 +169,18 @@ def _weight_grad_kernel(x, dout, pad_h, pad_w, dw_parts, zero_taps):
 
 
 def conv_stride1_weight_grad(x, dout, pad_h, pad_w, HH, WW):
-    """dw: (F, C, HH, WW) of ``conv_stride1`` from its input x: (N, C, H, W) and the output
-    gradient dout: (N, F, Ho, Wo): dw[f, c, i, j] = sum_{n, y, xo} dout[n, f, y, xo] *
-    x_pad[n, c, y + i, xo + j]. Per-image parts are summed at the end (prange over images)."""
-    N, C = x.shape[:2]
-    dw_parts = np.empty((N, dout.shape[1], C, HH, WW), dtype=x.dtype)
+    """(dw: (F, C, HH, WW), db: (F,)) of ``conv_stride1`` from its input x: (N, C, H, W) and
+    the output gradient dout: (N, F, Ho, Wo): dw[f, c, i, j] = sum_{n, y, xo} dout[n, f, y, xo]
+    * x_pad[n, c, y + i, xo + j], db[f] = sum_{n, y, xo} dout[n, f, y, xo]. The kernel runs
+    in parallel over images; their parts are summed at the end."""
+    N, C, F = x.shape[0], x.shape[1], dout.shape[1]
+    dw_parts = np.empty((N, F, C, HH, WW), dtype=x.dtype)
+    db_parts = np.empty((N, F), dtype=x.dtype)
     zero_taps = (x.dtype.type(0),) * WW
-    _weight_grad_kernel(np.ascontiguousarray(x), np.ascontiguousarray(dout), pad_h, pad_w, dw_parts, zero_taps)
-    return dw_parts.sum(axis=0)
+    _weight_grad_kernel(
+        np.ascontiguousarray(x), np.ascontiguousarray(dout), pad_h, pad_w, dw_parts, db_parts, zero_taps
+    )
+    return dw_parts.sum(axis=0), db_parts.sum(axis=0)
 
 
 def conv_stride1(x, w, b, pad_h, pad_w):
@@ -204,4 +215,4 @@ def conv_stride1_weight_grad_ref(x, dout, pad_h, pad_w, HH, WW):
     for i in range(HH):
         for j in range(WW):
             dw[:, :, i, j] = np.einsum("nfhw,nchw->fc", dout, x_pad[:, :, i : i + Ho, j : j + Wo])
-    return dw
+    return dw, dout.sum(axis=(0, 2, 3))
