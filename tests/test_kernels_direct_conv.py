@@ -52,5 +52,6 @@ def test_non_contiguous_inputs():
     b = rng.standard_normal(4)
     np.testing.assert_allclose(conv_stride1(x, w, b, 1, 2), conv_stride1_ref(x, w, b, 1, 2), rtol=1e-12)
     dout = rng.standard_normal((3, 4, 6, 8))[:, :, ::-1]
-    for got, want in zip(conv_stride1_weight_grad(x, dout, 1, 2, 2, 3), conv_stride1_weight_grad_ref(x, dout, 1, 2, 2, 3)):
+    grads = conv_stride1_weight_grad(x, dout, 1, 2, 2, 3)
+    for got, want in zip(grads, conv_stride1_weight_grad_ref(x, dout, 1, 2, 2, 3)):
         np.testing.assert_allclose(got, want, rtol=1e-12)

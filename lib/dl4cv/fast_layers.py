@@ -196,7 +196,9 @@ def conv_forward_direct(x, w, b, conv_param):
     """
     x, w, b, (stride, pad, _, _) = _prepare_conv(x, w, b, conv_param)
     if stride != 1 or pad >= min(w.shape[2:]):
-        raise ValueError(f"direct convolution needs stride 1 and pad < filter size; got w {w.shape}, stride {stride}, pad {pad}")
+        raise ValueError(
+            f"direct convolution needs stride 1 and pad < filter size; got w {w.shape}, stride {stride}, pad {pad}"
+        )
     return _direct.conv_stride1(x, w, b, pad, pad), ("direct", x.shape, w, x, stride, pad)
 
 
