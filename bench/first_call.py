@@ -24,6 +24,7 @@ x = np.random.default_rng(0).standard_normal((2, 4, 8, 8)).astype(np.float32)
 b = np.zeros(4, np.float32)
 w3 = np.ones((4, 4, 3, 3), np.float32)
 w2 = np.ones((4, 4, 2, 2), np.float32)
+w7 = np.ones((4, 4, 7, 7), np.float32)
 pool = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
 def layer(name, forward, backward, *args):
@@ -34,6 +35,7 @@ def layer(name, forward, backward, *args):
 
 layer("conv, Winograd (3x3 stride 1)", fl.conv_forward_fast, fl.conv_backward_fast, x, w3, b, {"stride": 1, "pad": 1})
 layer("conv, im2col", fl.conv_forward_fast, fl.conv_backward_fast, x, w2, b, {"stride": 2, "pad": 0})
+layer("conv, direct (7x7 stride 1)", fl.conv_forward_fast, fl.conv_backward_fast, x, w7, b, {"stride": 1, "pad": 3})
 layer("transposed conv", fl.conv_transpose_forward_fast, fl.conv_transpose_backward_fast, x, w2, b, {"stride": 2, "pad": 0})
 layer("max pool", fl.max_pool_forward_fast, fl.max_pool_backward_fast, x, pool)
 layer("avg pool", fl.avg_pool_forward_fast, fl.avg_pool_backward_fast, x, pool)

@@ -20,6 +20,7 @@ CONV_CASES = [
     ((2, 2, 5, 8), (3, 2, 3, 3), 1, 0),  # Winograd, ragged tiles
     ((1, 2, 9, 7), (2, 2, 3, 3), 1, 2),  # Winograd, pad 2
     ((2, 2, 9, 9), (3, 2, 5, 3), 2, 2),  # non-square filter
+    ((2, 3, 6, 5), (3, 3, 2, 4), 1, 1),  # non-square filter, stride 1 (direct)
     ((1, 3, 7, 7), (2, 3, 2, 2), 3, 2),  # stride larger than the filter
     ((2, 2, 4, 4), (3, 2, 1, 1), 1, 0),  # 1x1
 ]
@@ -53,6 +54,12 @@ def test_conv_matches_naive_loops(x_shape, w_shape, stride, pad, forward, dtype)
     for got, want in zip(grads, conv_backward_naive(dout, x, w, stride, pad)):
         assert got.dtype == dtype and got.shape == want.shape
         np.testing.assert_allclose(got, want, **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", [c for c in CONV_CASES if c[2] == 1 and c[3] < min(c[1][2:])])
+def test_direct_conv_matches_naive_loops(x_shape, w_shape, stride, pad, dtype):
+    test_conv_matches_naive_loops(x_shape, w_shape, stride, pad, fl.conv_forward_direct, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -100,6 +107,19 @@ def test_fast_conv_picks_winograd_for_3x3_stride_1_only():
     assert fl.conv_forward_fast(x, w, b, {"stride": 3, "pad": 0})[1][0] == "im2col"
     with pytest.raises(ValueError, match="3x3 filters and stride 1"):
         fl.conv_forward_winograd(x, w, b, {"stride": 3, "pad": 0})
+
+
+def test_fast_conv_picks_direct_for_few_channels_stride_1_only():
+    x, w, b = _conv_data((1, 4, 7, 7), (2, 4, 5, 5), np.float64)
+    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 2})[1][0] == "direct"
+    assert fl.conv_forward_fast(x, w, b, {"stride": 2, "pad": 2})[1][0] == "im2col"
+    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 5})[1][0] == "im2col"  # pad >= filter
+    x5, w5, _ = _conv_data((1, 5, 7, 7), (2, 5, 5, 5), np.float64)
+    assert fl.conv_forward_fast(x5, w5, b, {"stride": 1, "pad": 2})[1][0] == "im2col"  # 5 channels
+    x, w9, _ = _conv_data((1, 4, 7, 7), (2, 4, 3, 9), np.float64)
+    assert fl.conv_forward_fast(x, w9, b, {"stride": 1, "pad": 2})[1][0] == "im2col"  # 9 wide
+    with pytest.raises(ValueError, match="stride 1 and pad < filter size"):
+        fl.conv_forward_direct(x, w, b, {"stride": 1, "pad": 5})
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

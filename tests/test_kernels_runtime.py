@@ -67,7 +67,7 @@ def test_warmup_compiles_every_kernel_for_the_course_dtypes():
         assert compiled == {}
         return
     modules = {name.split(".")[0] for name in compiled}
-    assert modules == {"distances", "hog", "hue_histogram", "im2col", "pooling", "winograd"}
+    assert modules == {"direct_conv", "distances", "hog", "hue_histogram", "im2col", "pooling", "winograd"}
     float64_only = {"hog._hog_kernel", "hue_histogram._hue_histogram_kernel"}
     for name, n_signatures in compiled.items():
         assert n_signatures >= (1 if name in float64_only else 2), name

@@ -26,6 +26,7 @@ def _exercise(dtype):
     for w, conv_param in (
         (rng.standard_normal((2, 2, 3, 3)).astype(dtype), {"stride": 1, "pad": 1}),  # Winograd
         (rng.standard_normal((2, 2, 2, 2)).astype(dtype), {"stride": 2, "pad": 0}),  # im2col
+        (rng.standard_normal((2, 2, 7, 7)).astype(dtype), {"stride": 1, "pad": 3}),  # direct, 7 wide
     ):
         for forward, backward in (
             (fl.conv_forward_fast, fl.conv_backward_fast),
