@@ -101,10 +101,11 @@ def test_winograd_parts_cover_every_tile_once(monkeypatch, workers, N, th, tw, c
     assert (seen == 1).all()
 
 
-def test_fast_conv_picks_winograd_for_3x3_stride_1_only():
-    x, w, b = _conv_data((1, 2, 6, 6), (2, 2, 3, 3), np.float64)
+def test_fast_conv_picks_winograd_for_3x3_stride_1_and_5_or_more_channels():
+    x, w, b = _conv_data((1, 5, 6, 6), (2, 5, 3, 3), np.float64)
     assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})[1][0] == "winograd"
     assert fl.conv_forward_fast(x, w, b, {"stride": 3, "pad": 0})[1][0] == "im2col"
+    assert fl.conv_forward_fast(x[:, :4], w[:, :4], b, {"stride": 1, "pad": 1})[1][0] == "direct"
     with pytest.raises(ValueError, match="3x3 filters and stride 1"):
         fl.conv_forward_winograd(x, w, b, {"stride": 3, "pad": 0})
 

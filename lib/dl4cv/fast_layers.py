@@ -6,11 +6,10 @@ use NumPy's promotion; integer inputs compute in float64).
 
 Convolution picks its algorithm from the shapes (``conv_forward_fast``):
 
-- 3x3 filters with stride 1: Winograd F(4x4, 3x3) (``conv_forward_winograd``), 4x fewer
+- stride 1, at most 4 input channels, filters at most 7 wide, pad < the filter size: a direct
+  Numba convolution (``conv_forward_direct``; a network's first layer on RGB images);
+- other 3x3 filters with stride 1: Winograd F(4x4, 3x3) (``conv_forward_winograd``), 4x fewer
   multiplications than a direct or im2col convolution;
-- other filters with stride 1, at most 4 input channels, at most 7 wide, pad < the filter
-  size: a direct Numba convolution (``conv_forward_direct``; a network's first layer on RGB
-  images, e.g. 7x7 filters);
 - everything else: im2col + BLAS GEMM, in blocks of images (``conv_forward_im2col``).
 
 Both accept any stride and zero padding ``pad``; like CS231n, the filter must tile the padded
@@ -177,13 +176,16 @@ def _conv_backward_im2col(dout, cache):
     return dx, dw, dout_mat.sum(axis=1)
 
 
-#: ``conv_forward_fast`` convolves directly for stride 1, filters other than 3x3, at most
+#: ``conv_forward_fast`` convolves directly for stride 1, at most
 #: _DIRECT_MAX_CHANNELS input channels and filters at most _DIRECT_MAX_WIDTH wide. With few
 #: channels the im2col GEMM is a poor shape for BLAS (case B: 32 filters, inner dimension
 #: 3*7*7 = 147) and its column matrix is 30 MB written and read once. Measured fwd+bwd, 50
 #: images 32x32, 32 filters, float32, direct vs im2col in one process: 3 channels 7x7 39 vs
 #: 50 ms, 5x5 24-28 vs 28, 1x1 8.3 vs 9.5; 9x9 75 vs 78 (a tie) and 11x11 3.6 s vs 153 ms
-#: (the kernel keeps a filter row's taps in registers and runs out of them).
+#: (the kernel keeps a filter row's taps in registers and runs out of them). For 3x3 filters it
+#: also beats Winograd at few channels (direct / Winograd / im2col, same setting, 3x3, pad 1:
+#: 1 channel 3.9 / 14.7 / 10.3 ms, 3 channels 7.3 / 21.4 / 13.6, 4: 11.2 / 18.3 / 16.4,
+#: 8: 15.4 / 21.5 / 29.0, 16: 29.7 / 30.7 / 45.5, 32: 47.9 / 35.7 / 111.1).
 _DIRECT_MAX_CHANNELS = 4
 _DIRECT_MAX_WIDTH = 7
 
@@ -305,10 +307,10 @@ _CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_wi
 def conv_forward_fast(x, w, b, conv_param):
     """Convolution forward pass; the algorithm follows from the shapes:
 
-    - 3x3 filters, stride 1: Winograd (``conv_forward_winograd``);
-    - other filters, stride 1, at most _DIRECT_MAX_CHANNELS (4) input channels, filters at
-      most _DIRECT_MAX_WIDTH (7) wide and pad smaller than the filter: direct
+    - stride 1, at most _DIRECT_MAX_CHANNELS (4) input channels, filters at most
+      _DIRECT_MAX_WIDTH (7) wide and pad smaller than the filter: direct
       (``conv_forward_direct``);
+    - other 3x3 filters with stride 1: Winograd (``conv_forward_winograd``);
     - everything else: im2col + GEMM (``conv_forward_im2col``).
 
     Inputs: x: (N, C, H, W), w: (F, C, HH, WW), b: (F,), conv_param: {'stride', 'pad'}.
@@ -319,8 +321,6 @@ def conv_forward_fast(x, w, b, conv_param):
     _check_4d("x", x)
     _check_4d("w", w)
     stride, pad, filter_hw = conv_param.get("stride"), conv_param.get("pad"), np.shape(w)[2:]
-    if filter_hw == (3, 3) and stride == 1:
-        return conv_forward_winograd(x, w, b, conv_param)
     if (
         stride == 1
         and np.shape(x)[1] <= _DIRECT_MAX_CHANNELS
@@ -329,6 +329,8 @@ def conv_forward_fast(x, w, b, conv_param):
         and 0 <= pad < min(filter_hw)
     ):
         return conv_forward_direct(x, w, b, conv_param)
+    if filter_hw == (3, 3) and stride == 1:
+        return conv_forward_winograd(x, w, b, conv_param)
     return conv_forward_im2col(x, w, b, conv_param)
 
 

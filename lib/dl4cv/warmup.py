@@ -21,19 +21,19 @@ DTYPES = (np.float32, np.float64)
 def _exercise(dtype):
     """Run every fast layer forward and backward, and the distance kernel, once on tiny data."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 2, 6, 6)).astype(dtype)
+    x = rng.standard_normal((1, 5, 6, 6)).astype(dtype)
     b = np.zeros(2, dtype=dtype)
-    for w, conv_param in (
-        (rng.standard_normal((2, 2, 3, 3)).astype(dtype), {"stride": 1, "pad": 1}),  # Winograd
-        (rng.standard_normal((2, 2, 2, 2)).astype(dtype), {"stride": 2, "pad": 0}),  # im2col
-        (rng.standard_normal((2, 2, 7, 7)).astype(dtype), {"stride": 1, "pad": 3}),  # direct, 7 wide
+    for channels, (HH, WW), conv_param in (
+        (5, (3, 3), {"stride": 1, "pad": 1}),  # Winograd (5 or more channels)
+        (2, (2, 2), {"stride": 2, "pad": 0}),  # im2col
+        (2, (3, 3), {"stride": 1, "pad": 1}),  # direct, compiled per filter width: 3 and 7
+        (2, (7, 7), {"stride": 1, "pad": 3}),
     ):
-        for forward, backward in (
-            (fl.conv_forward_fast, fl.conv_backward_fast),
-            (fl.conv_transpose_forward_fast, fl.conv_transpose_backward_fast),
-        ):
-            out, cache = forward(x, w, b, conv_param)
-            backward(out, cache)
+        w = rng.standard_normal((2, channels, HH, WW)).astype(dtype)
+        out, cache = fl.conv_forward_fast(x[:, :channels], w, b, conv_param)
+        fl.conv_backward_fast(out, cache)
+    out, cache = fl.conv_transpose_forward_fast(x[:, :2], w, b, conv_param)  # im2col and col2im
+    fl.conv_transpose_backward_fast(out, cache)
     for pool_param in (
         {"pool_height": 2, "pool_width": 2, "stride": 2},  # max pooling's 2x2/2 kernels
         {"pool_height": 3, "pool_width": 3, "stride": 1},  # the general ones

@@ -9,7 +9,8 @@ Each image's padded planes are flattened, rows Wp = W + 2*pad_w apart. In that f
 filter row i moves every output by the same offset, so one output plane is a sum of shifted
 1-D axpys over one long vector (L = (Ho - 1) * Wp + Wo entries; the Wp - Wo entries between
 two output rows are computed and dropped). The kernels are compiled per filter width WW (the
-length of a tuple argument): the WW taps of a filter row are unrolled inside the vectorised
+length of a tuple argument; narrower filters get zero taps up to width 3, 5 or 7, so three
+compilations serve widths 1 to 7): the WW taps of a filter row are unrolled inside the vectorised
 loop with their weights in registers, the accumulator is loaded and stored once per filter
 row, and the forward pass runs two filters at once (they share the loads of the input).
 Wide filters run out of registers: 11 taps measured ~24x slower than im2col + GEMM, so the
@@ -168,19 +169,29 @@ def _weight_grad_kernel(x, dout, pad_h, pad_w, dw_parts, db_parts, zero_taps):
                         dw_parts[n, f, c, i, j] = sums[j]
 
 
+#: The kernels are compiled per filter width (~12 s each per dtype); narrower filters run with
+#: zero taps appended up to the next of these widths, so three compilations cover widths 1-7.
+_WIDTHS = (3, 5, 7)
+
+
+def _compiled_width(WW):
+    """The filter width the kernels run WW as: the next of _WIDTHS (WW itself beyond them)."""
+    return next((width for width in _WIDTHS if width >= WW), WW)
+
+
 def conv_stride1_weight_grad(x, dout, pad_h, pad_w, HH, WW):
     """(dw: (F, C, HH, WW), db: (F,)) of ``conv_stride1`` from its input x: (N, C, H, W) and
     the output gradient dout: (N, F, Ho, Wo): dw[f, c, i, j] = sum_{n, y, xo} dout[n, f, y, xo]
     * x_pad[n, c, y + i, xo + j], db[f] = sum_{n, y, xo} dout[n, f, y, xo]. The kernel runs
     in parallel over images; their parts are summed at the end."""
     N, C, F = x.shape[0], x.shape[1], dout.shape[1]
-    dw_parts = np.empty((N, F, C, HH, WW), dtype=x.dtype)
+    dw_parts = np.empty((N, F, C, HH, _compiled_width(WW)), dtype=x.dtype)  # extra columns dropped
     db_parts = np.empty((N, F), dtype=x.dtype)
-    zero_taps = (x.dtype.type(0),) * WW
+    zero_taps = (x.dtype.type(0),) * dw_parts.shape[4]
     _weight_grad_kernel(
         np.ascontiguousarray(x), np.ascontiguousarray(dout), pad_h, pad_w, dw_parts, db_parts, zero_taps
     )
-    return dw_parts.sum(axis=0), db_parts.sum(axis=0)
+    return dw_parts.sum(axis=0)[..., :WW], db_parts.sum(axis=0)
 
 
 def conv_stride1(x, w, b, pad_h, pad_w):
@@ -190,8 +201,10 @@ def conv_stride1(x, w, b, pad_h, pad_w):
     N, H, W = x.shape[0], x.shape[2], x.shape[3]
     F, _, HH, WW = w.shape
     out = np.empty((N, F, H + 2 * pad_h - HH + 1, W + 2 * pad_w - WW + 1), dtype=x.dtype)
-    zero_taps = (x.dtype.type(0),) * WW
-    _conv_stride1_kernel(np.ascontiguousarray(x), np.ascontiguousarray(w), b, pad_h, pad_w, out, zero_taps)
+    w_run = np.zeros(w.shape[:3] + (_compiled_width(WW),), dtype=w.dtype)  # zero taps appended
+    w_run[..., :WW] = w
+    zero_taps = (x.dtype.type(0),) * w_run.shape[3]
+    _conv_stride1_kernel(np.ascontiguousarray(x), w_run, b, pad_h, pad_w, out, zero_taps)
     return out
 
 
