@@ -118,10 +118,10 @@ def _check_dout(dout, shape, dtype):
 # --------------------------------------------------------------------------- convolution
 
 
-#: Bytes of a block of images' im2col columns handled at once:
-#: it stays in cache between a GEMM and the kernel that reads its result, and one buffer this
-#: size, reused for every block, replaces 16-30 MB temporaries (fresh large allocations are
-#: page faults: ~16 ms of case B's forward+backward, ~11 ms of case C's).
+#: Bytes of a block of images' im2col columns handled at once: it stays in cache between a
+#: GEMM and the kernel that reads its result, and one buffer this size, reused for every block,
+#: replaces 16-30 MB temporaries (fresh large allocations are page faults: ~16 ms of case B's
+#: forward+backward when it ran on im2col).
 _BLOCK_BYTES = 2**21
 
 
