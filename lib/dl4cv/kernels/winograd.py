@@ -76,6 +76,7 @@ def block_tiles(block, tw):
 
 @njit(cache=True, inline="always")
 def _put(dst, row, col, value, add):
+    """dst[row, col] = value, or += value with add."""
     if add:
         dst[row, col] += value
     else:
@@ -250,8 +251,9 @@ def _input_adjoint_kernel(dV, pad, block, tw, dx, X, E, Z):
         _plane(dx, c, n0, nb, 4 * ty0 - pad, pad, X, True)
 
 
-def _scratch(rows, nb, dtype):
-    return np.empty((rows, nb), dtype=dtype)
+def _scratch(rows, cols, dtype):
+    """An uninitialised (rows, cols) scratch array for a kernel."""
+    return np.empty((rows, cols), dtype=dtype)
 
 
 #: The 2-D filter transform as one matrix: U[6p + q] = sum_{i, j} G[p, i] G[q, j] g[i, j] = (GG @ g.ravel())[6p + q].
