@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,29 @@ def _records(course):
     return list((course / "dl4cv_records" / "a1").glob("*/knn.json"))
 
 
+def _children(pid):
+    """Process ids whose parent is pid (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_200_submissions_survive_a_killed_coordinator(tmp_path):
     course = tmp_path / "course"
     made = samples.mixed_batch(200, course)
@@ -25,9 +49,14 @@ def test_200_submissions_survive_a_killed_coordinator(tmp_path):
     while len(_records(course)) < 100 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.2)
     assert proc.poll() is None, "the batch finished before it could be interrupted"
+    workers = _children(proc.pid)
+    assert workers, "the coordinator has no pool workers"
     proc.send_signal(signal.SIGKILL)  # the coordinator only; its pool workers notice and stop
     proc.wait()
-    time.sleep(1.0)
+    deadline = time.time() + 30
+    while any(_alive(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers), "pool workers outlived their coordinator"
     before = {p: p.stat().st_mtime_ns for p in _records(course)}
     assert 100 <= len(before) < 200
 

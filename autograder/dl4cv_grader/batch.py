@@ -23,6 +23,8 @@ import logging
 import multiprocessing
 import os
 import secrets
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +96,20 @@ def course_salt(course_dir):
     return int(path.read_text().strip())
 
 
+def _exit_with_coordinator(coordinator_pid):
+    """Pool worker initializer: exit once the coordinator is gone (killed, say), instead of
+    waiting for jobs forever. A spawned worker holds both ends of the job queue's pipe, so it
+    never sees end-of-file; it notices that its parent changed (polled every second). A sandbox
+    it was driving sees its control pipe close and ends too."""
+
+    def watch():
+        while os.getppid() == coordinator_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dl4cv-coordinator-watch", daemon=True).start()
+
+
 def _grade_job(job):
     """Pool worker: grade one submission; returns (record, formgrader view as JSON text)."""
     record, view = grade_file(job["path"], job["assignment"], student=job["student"],
@@ -132,7 +148,8 @@ def grade_batch(assignment, course_dir, students=None, jobs=1, isolation="auto",
     if not pending:
         return summary
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
+                             initializer=_exit_with_coordinator, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_grade_job, job): job for job in pending}
         for future in as_completed(futures):
             try:
