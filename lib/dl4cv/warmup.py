@@ -32,7 +32,8 @@ def _exercise(dtype):
         w = rng.standard_normal((2, channels, HH, WW)).astype(dtype)
         out, cache = fl.conv_forward_fast(x[:, :channels], w, b, conv_param)
         fl.conv_backward_fast(out, cache)
-    out, cache = fl.conv_transpose_forward_fast(x[:, :2], w, b, conv_param)  # im2col and col2im
+    w = rng.standard_normal((2, 2, 2, 2)).astype(dtype)  # transposed: col2im forward, im2col backward
+    out, cache = fl.conv_transpose_forward_fast(x[:, :2], w, b, {"stride": 2, "pad": 0})
     fl.conv_transpose_backward_fast(out, cache)
     for pool_param in (
         {"pool_height": 2, "pool_width": 2, "stride": 2},  # max pooling's 2x2/2 kernels

@@ -16,22 +16,22 @@ then dU[k] = dY[k] @ V[k]^T (the weight gradient, back through G) and dV[k] = U[
 
 **Blocks and tile order.** The transforms work on a block ``(n0, n1, ty0, ty1)``: images
 n0 .. n1-1 and tile rows ty0 .. ty1-1 (every tile column), so a layer can stream cache-sized
-blocks through one reused buffer. Within a block the image is the fastest index,
-``t = ((ty - ty0) * tw + tx) * nb + (n - n0)`` with nb = n1 - n0, so each of the 36 values of a
-tile, over the block's images, is one contiguous run: the kernels first copy a channel's rows
-into a scratch plane with the image last, ``X[(r, w), n]``, and every transform step is then a
-vectorised pass ``dst[:] = sum of c * src_row[:]`` over runs of nb values in L1 cache (a down
-pass through B^T's or A^T's rows, then an across pass). The order of t is free because the
-GEMMs treat tiles independently; ``dU = dY V^T`` only needs dY and V in the same order.
+blocks through reused buffers. Within a block the image is the fastest index,
+``t = ((ty - ty0) * tw + tx) * nb + (n - n0)`` with nb = n1 - n0. The kernels first copy a
+channel's rows into a scratch plane split by column phase (``_plane``), in which each of the 36
+positions of a tile row's tiles, over the block's images, is one contiguous run of tw * nb
+values; every transform step is then a vectorised 1-D transform over such runs (a down pass,
+then an across pass). The order of t is free because the GEMMs treat tiles independently;
+``dU = dY V^T`` only needs dY and V in the same order.
 
-The kernels are serial: they run between multi-threaded BLAS calls, where Numba's threads
-measurably slowed the layer down on 2 cores (docs/fast_layers.md).
+The kernels are serial and release the GIL: the layer (``dl4cv.fast_layers``) runs one
+sequence of blocks per worker thread (``dl4cv.parallel``).
 """
 import numpy as np
 from numba import njit
 
-#: Output tile side m and input tile side m + 2 of F(4x4, 3x3).
-M_TILE, A_TILE = 4, 6
+#: Output tile side of F(4x4, 3x3) (input tiles are M_TILE + 2 wide).
+M_TILE = 4
 
 #: B^T, G and A^T of F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2 and infinity.
 BT = np.array(
@@ -56,10 +56,15 @@ AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0,
 _U = np.uint64
 
 
+def tile_count(size):
+    """Tiles along an output axis of length size: ceil(size / M_TILE)."""
+    return -(-size // M_TILE)
+
+
 def tile_grid(H, W, pad):
     """(Ho, Wo, th, tw): output size of a 3x3 stride-1 convolution and its 4x4 tile counts."""
     Ho, Wo = H + 2 * pad - 2, W + 2 * pad - 2
-    return Ho, Wo, -(-Ho // M_TILE), -(-Wo // M_TILE)
+    return Ho, Wo, tile_count(Ho), tile_count(Wo)
 
 
 def block_tiles(block, tw):
@@ -290,7 +295,7 @@ def output_transform(M, b, out, block):
     """Write block (n0, n1, ty0, ty1) of out: (N, F, Ho, Wo) (C-contiguous, M's dtype):
     A^T m A per tile of M: (36, F, T) plus b: (F,); outputs past Ho or Wo are dropped."""
     F, Wo = out.shape[1], out.shape[3]
-    tw, nb = -(-Wo // M_TILE), block[1] - block[0]
+    tw, nb = tile_count(Wo), block[1] - block[0]
     E, Y = _scratch(24, tw * nb, M.dtype), _scratch(16, tw * nb, M.dtype)
     _output_kernel(M.reshape(36 * F, -1), b, block, tw, out, E, Y)
     return out
@@ -302,7 +307,7 @@ def output_adjoint(dout, block, dY=None):
 
     dY: a C-contiguous array of that shape and dout's dtype to write into (else a new one)."""
     F, Wo = dout.shape[1], dout.shape[3]
-    tw, nb = -(-Wo // M_TILE), block[1] - block[0]
+    tw, nb = tile_count(Wo), block[1] - block[0]
     dY = np.empty((36, F, block_tiles(block, tw)), dtype=dout.dtype) if dY is None else dY
     X = _scratch(16 * (block[3] - block[2]), tw * nb, dout.dtype)
     _output_adjoint_kernel(dout, block, tw, dY.reshape(36 * F, -1), X, _scratch(24, tw * nb, dout.dtype))
@@ -362,7 +367,7 @@ def output_transform_ref(M, b, out_shape, block):
     """NumPy reference of ``output_transform``: a new out_shape array, zero outside the block."""
     N, F, Ho, Wo = out_shape
     n0, n1, ty0, ty1 = block
-    tw = -(-Wo // M_TILE)
+    tw = tile_count(Wo)
     at = AT.astype(M.dtype)
     y = at @ _from_kct(M, n1 - n0, ty1 - ty0, tw) @ at.T  # (nb, F, bh, tw, 4, 4)
     y = y.transpose(0, 1, 2, 4, 3, 5).reshape(n1 - n0, F, 4 * (ty1 - ty0), 4 * tw)
@@ -374,7 +379,7 @@ def output_transform_ref(M, b, out_shape, block):
 
 def output_adjoint_ref(dout, block):
     """NumPy reference of ``output_adjoint``."""
-    th, tw = -(-dout.shape[2] // M_TILE), -(-dout.shape[3] // M_TILE)
+    th, tw = tile_count(dout.shape[2]), tile_count(dout.shape[3])
     at = AT.astype(dout.dtype)
     return _to_kct(at.T @ _block_tiles_ref(_padded(dout, 0, th, tw, 4), block, th, tw, 4, 4) @ at)
 
