@@ -13,7 +13,6 @@ dict, written as JSON by the batch) holds per check: id, task, grade cell, score
 status, message, seconds, flags; plus the mapping notes, reading flags and the isolation used.
 """
 import hashlib
-import importlib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,24 +21,13 @@ import nbformat
 from dl4cv.submit import identify
 
 from dl4cv_grader import checks, integrity, manifest as manifests, notebook_io
+from dl4cv_grader.fingerprint import notebook_fingerprint as manifest_digest
 from dl4cv_grader.manifest import REPO
 from dl4cv_grader.results import CheckResult
 from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
 from dl4cv_grader.sandbox import plan
 
 RECORD_SCHEMA = 1
-
-
-def manifest_digest(notebook_manifest):
-    """A short hash of what grading one notebook depends on: its manifest entry and the source
-    of its check modules. Records made under another digest are graded again; changes to
-    other notebooks of the assignment do not count."""
-    digest = hashlib.sha256(manifests.dumps(notebook_manifest).encode())
-    modules = sorted({checks.get(c["id"]).fn.__module__
-                      for task in notebook_manifest["tasks"].values() for c in task["checks"]})
-    for module in modules:
-        digest.update(Path(importlib.import_module(module).__file__).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def build_cells(notebook_manifest, found):
