@@ -57,6 +57,15 @@ def test_max_pool_2x2_kernels_match_reference(N, C, H, W, levels, dtype):
     np.testing.assert_array_equal(dx, P.max_pool_backward_ref(dout, argmax, x.shape))
 
 
+@pytest.mark.parametrize("shape, ph, pw, stride", [w for w in WINDOWS if w[1:] != (2, 2, 2)])
+def test_general_max_pool_kernel_breaks_ties_like_the_reference(shape, ph, pw, stride):
+    # two levels only: almost every window holds several maxima, so a kernel that kept the
+    # last maximum instead of the first (row-major) records other positions
+    x = np.random.default_rng(sum(shape)).integers(0, 2, shape).astype(np.float64)
+    _, argmax = P.max_pool_forward(x, ph, pw, stride)
+    np.testing.assert_array_equal(argmax, P.max_pool_forward_ref(x, ph, pw, stride)[1])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape, ph, pw, stride", WINDOWS)
 def test_avg_pool_matches_reference(shape, ph, pw, stride, dtype):

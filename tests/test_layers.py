@@ -62,6 +62,15 @@ def test_relu_forward_and_backward():
     assert rel_error(dx, eval_numerical_gradient_array(lambda v: relu_forward(v)[0], x, dout)) < 1e-9
 
 
+def test_relu_at_exactly_zero_outputs_zero_and_passes_no_gradient():
+    # the subgradient convention (CS231n's too): an input of exactly 0 counts as inactive
+    x = np.array([[-1.0, 0.0, 2.0], [0.0, 3.0, -0.0]])
+    out, cache = relu_forward(x)
+    np.testing.assert_array_equal(out, [[0, 0, 2], [0, 3, 0]])
+    dx = relu_backward(np.full_like(x, 7.0), cache)
+    np.testing.assert_array_equal(dx, [[0, 0, 7], [0, 7, 0]])
+
+
 def test_affine_relu_sandwich_is_affine_then_relu_and_backpropagates():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 4))
