@@ -12,7 +12,8 @@ Convolution picks its algorithm from the shapes (``conv_forward_fast``):
   multiplications than a direct or im2col convolution;
 - everything else: im2col + BLAS GEMM, in blocks of images (``conv_forward_im2col``).
 
-Both accept any stride and zero padding ``pad``; like CS231n, the filter must tile the padded
+The im2col path accepts any stride and zero padding ``pad`` (the other two serve only the
+shapes named above); like CS231n, the filter must tile the padded
 input exactly, ``(H + 2*pad - HH) % stride == 0``, otherwise a ValueError names the shapes
 (pad or crop the input, or pick another stride). Pooling accepts any window and stride,
 windows may overlap, and windows that would run past the border are dropped.

@@ -7,8 +7,9 @@ Threads (see ``docs/fast_layers.md``): on the course's 2-core machines, Numba's 
 OpenBLAS's must not spin against each other. We pick Numba's ``workqueue`` threading layer,
 whose idle workers sleep instead of spinning, is fork-safe (the grader forks workers), and
 touches no other library (``OMP_WAIT_POLICY`` would also change PyTorch's or MKL's OpenMP).
-It must not be entered by two threads at once; dl4cv's kernels do not release the GIL, so
-Python threads calling them are serialised.
+It must not be entered by two threads at once: dl4cv's parallel (``prange``) kernels keep the
+GIL, so Python threads calling them are serialised; only the serial Winograd transforms release
+it (``nogil=True``), and ``dl4cv.parallel`` runs those on its worker threads.
 
 Cache: Numba writes compiled kernels beside their source (``__pycache__``). When that folder
 is not writable (a read-only install on a shared JupyterHub, a grading sandbox), kernels are
