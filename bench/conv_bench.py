@@ -236,8 +236,8 @@ def run(args):
             X = rng.uniform(0, 255, (m, d)).astype(dt)
             Y = rng.uniform(0, 255, (n, d)).astype(dt)
             times = {
-                "NumPy no-loop formula": median_time(lambda: pairwise_sq_dists_ref(X, Y), args.repeats),
-                "dl4cv pairwise_sq_dists": median_time(lambda: pairwise_sq_dists(X, Y), args.repeats),
+                "NumPy no-loop formula": median_time(lambda X=X, Y=Y: pairwise_sq_dists_ref(X, Y), args.repeats),
+                "dl4cv pairwise_sq_dists": median_time(lambda X=X, Y=Y: pairwise_sq_dists(X, Y), args.repeats),
             }
             ref = times["NumPy no-loop formula"]
             for name, t in times.items():
@@ -272,7 +272,8 @@ def key_ratios(summary):
 
 
 def header(peaks, loads, args):
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
     versions = f"NumPy {np.__version__}, Numba {numba.__version__}" + (f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ", PyTorch not installed")
     env = ", ".join(f"{k}={os.environ[k]}" for k in sorted(os.environ) if k.startswith(("NUMBA_", "OMP_", "OPENBLAS_")))
     return [

@@ -77,7 +77,7 @@ def read_batch(path):
         rows = np.asarray(record["data"], dtype=np.uint8)
         labels = np.asarray(record["labels"], dtype=np.int64)
     except (KeyError, TypeError):
-        raise DatasetCorruptError(f"{path} lacks the 'data'/'labels' entries of a CIFAR-10 batch")
+        raise DatasetCorruptError(f"{path} lacks the 'data'/'labels' entries of a CIFAR-10 batch") from None
     if rows.ndim != 2 or rows.shape[1] != 3072 or labels.shape != (len(rows),):
         raise DatasetCorruptError(
             f"{path}: data {rows.shape} and labels {labels.shape} are not (N, 3072) and (N,)")
