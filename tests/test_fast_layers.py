@@ -79,7 +79,7 @@ def test_im2col_conv_in_blocks_of_images(monkeypatch, dtype):
 def test_winograd_conv_in_blocks(monkeypatch, dtype, x_shape, rows_per_block):
     x, w, b = _conv_data(x_shape, (4, x_shape[1], 3, 3), dtype)
     if rows_per_block:  # 3 tile rows (one ragged) of 2 tile columns: one tile row per block
-        monkeypatch.setattr(fl, "_WINOGRAD_BLOCK_BYTES", 36 * 4 * 2 * x_shape[0] * np.dtype(dtype).itemsize)
+        monkeypatch.setattr(fl._wino, "BLOCK_BYTES", 36 * 4 * 2 * x_shape[0] * np.dtype(dtype).itemsize)
     out, cache = fl.conv_forward_winograd(x, w, b, {"stride": 1, "pad": 1})
     np.testing.assert_allclose(out, conv_forward_naive(x, w, b, 1, 1), **_tol(dtype))
     dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
@@ -89,9 +89,8 @@ def test_winograd_conv_in_blocks(monkeypatch, dtype, x_shape, rows_per_block):
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
 @pytest.mark.parametrize("N, th, tw, channels", [(1, 1, 1, 1), (64, 4, 4, 64), (130, 8, 8, 256), (200, 2, 3, 3)])
-def test_winograd_parts_cover_every_tile_once(monkeypatch, workers, N, th, tw, channels):
-    monkeypatch.setattr(fl.parallel, "workers", lambda: workers)
-    parts = fl._winograd_parts(N, th, tw, channels, 4)
+def test_winograd_parts_cover_every_tile_once(workers, N, th, tw, channels):
+    parts = fl._wino.parts(N, th, tw, channels, 4, workers)
     assert len(parts) == min(workers, N)
     seen = np.zeros((N, th), dtype=int)
     for blocks in parts:
@@ -103,22 +102,22 @@ def test_winograd_parts_cover_every_tile_once(monkeypatch, workers, N, th, tw, c
 
 def test_fast_conv_picks_winograd_for_3x3_stride_1_and_5_or_more_channels():
     x, w, b = _conv_data((1, 5, 6, 6), (2, 5, 3, 3), np.float64)
-    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})[1][0] == "winograd"
-    assert fl.conv_forward_fast(x, w, b, {"stride": 3, "pad": 0})[1][0] == "im2col"
-    assert fl.conv_forward_fast(x[:, :4], w[:, :4], b, {"stride": 1, "pad": 1})[1][0] == "direct"
+    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})[1].__class__ is fl.WinogradCache
+    assert fl.conv_forward_fast(x, w, b, {"stride": 3, "pad": 0})[1].__class__ is fl.Im2colCache
+    assert fl.conv_forward_fast(x[:, :4], w[:, :4], b, {"stride": 1, "pad": 1})[1].__class__ is fl.DirectCache
     with pytest.raises(ValueError, match="3x3 filters and stride 1"):
         fl.conv_forward_winograd(x, w, b, {"stride": 3, "pad": 0})
 
 
 def test_fast_conv_picks_direct_for_few_channels_stride_1_only():
     x, w, b = _conv_data((1, 4, 7, 7), (2, 4, 5, 5), np.float64)
-    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 2})[1][0] == "direct"
-    assert fl.conv_forward_fast(x, w, b, {"stride": 2, "pad": 2})[1][0] == "im2col"
-    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 5})[1][0] == "im2col"  # pad >= filter
+    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 2})[1].__class__ is fl.DirectCache
+    assert fl.conv_forward_fast(x, w, b, {"stride": 2, "pad": 2})[1].__class__ is fl.Im2colCache
+    assert fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 5})[1].__class__ is fl.Im2colCache  # pad >= filter
     x5, w5, _ = _conv_data((1, 5, 7, 7), (2, 5, 5, 5), np.float64)
-    assert fl.conv_forward_fast(x5, w5, b, {"stride": 1, "pad": 2})[1][0] == "im2col"  # 5 channels
+    assert fl.conv_forward_fast(x5, w5, b, {"stride": 1, "pad": 2})[1].__class__ is fl.Im2colCache  # 5 channels
     x, w9, _ = _conv_data((1, 4, 7, 7), (2, 4, 3, 9), np.float64)
-    assert fl.conv_forward_fast(x, w9, b, {"stride": 1, "pad": 2})[1][0] == "im2col"  # 9 wide
+    assert fl.conv_forward_fast(x, w9, b, {"stride": 1, "pad": 2})[1].__class__ is fl.Im2colCache  # 9 wide
     with pytest.raises(ValueError, match="stride 1 and pad < filter size"):
         fl.conv_forward_direct(x, w, b, {"stride": 1, "pad": 5})
 

@@ -19,6 +19,7 @@ input exactly, ``(H + 2*pad - HH) % stride == 0``, otherwise a ValueError names 
 windows may overlap, and windows that would run past the border are dropped.
 """
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -116,6 +117,69 @@ def _check_dout(dout, shape, dtype):
     return _as(dout, dtype)
 
 
+# --------------------------------------------------------------------------- caches
+
+
+class Im2colCache(NamedTuple):
+    """What ``conv_backward_fast`` needs after ``conv_forward_im2col``."""
+
+    x_shape: tuple  # (N, C, H, W)
+    w: np.ndarray  # (F, C, HH, WW)
+    stride: int
+    pad: int
+    cols: np.ndarray  # (C * HH * WW, N * Ho * Wo), image-major columns
+
+
+class DirectCache(NamedTuple):
+    """What ``conv_backward_fast`` needs after ``conv_forward_direct`` (stride 1)."""
+
+    x_shape: tuple  # (N, C, H, W)
+    w: np.ndarray  # (F, C, HH, WW)
+    stride: int
+    pad: int
+    x: np.ndarray  # (N, C, H, W), contiguous, w's dtype
+
+
+class WinogradCache(NamedTuple):
+    """What ``conv_backward_fast`` needs after ``conv_forward_winograd`` (3x3, stride 1)."""
+
+    x_shape: tuple  # (N, C, H, W)
+    w: np.ndarray  # (F, C, 3, 3)
+    stride: int
+    pad: int
+    x: np.ndarray  # (N, C, H, W): the backward pass transforms it again
+    U: np.ndarray  # (36, F, C): the transformed filters
+
+
+class ConvTransposeCache(NamedTuple):
+    """What ``conv_transpose_backward_fast`` needs."""
+
+    x_shape: tuple  # (N, C_in, H, W)
+    x_mat: np.ndarray  # (C_in, N * H * W)
+    w: np.ndarray  # (C_in, C_out, HH, WW)
+    stride: int
+    pad: int
+
+
+class MaxPoolCache(NamedTuple):
+    """What ``max_pool_backward_fast`` needs."""
+
+    x_shape: tuple  # (N, C, H, W)
+    dtype: np.dtype
+    argmax: np.ndarray  # (N, C, Ho, Wo) int32: flat index of each window's maximum in its plane
+    pool_2x2: bool  # 2x2 windows, stride 2: the unrolled kernels
+
+
+class AvgPoolCache(NamedTuple):
+    """What ``avg_pool_backward_fast`` needs."""
+
+    x_shape: tuple  # (N, C, H, W)
+    dtype: np.dtype
+    ph: int
+    pw: int
+    stride: int
+
+
 # --------------------------------------------------------------------------- convolution
 
 
@@ -158,11 +222,11 @@ def conv_forward_im2col(x, w, b, conv_param):
     for n0, n1 in blocks:
         res = np.matmul(w_mat, cols[:, n0 * P : n1 * P], out=_in_buffer(buf, (F, (n1 - n0) * P)))
         np.add(res.reshape(F, n1 - n0, P).transpose(1, 0, 2), b[None, :, None], out=out[n0:n1])
-    return out.reshape(N, F, Ho, Wo), ("im2col", x.shape, w, cols, stride, pad)
+    return out.reshape(N, F, Ho, Wo), Im2colCache(x.shape, w, stride, pad, cols)
 
 
 def _conv_backward_im2col(dout, cache):
-    _, x_shape, w, cols, stride, pad = cache
+    x_shape, w, stride, pad, cols = cache
     F, _, HH, WW = w.shape
     N, P = x_shape[0], dout.shape[2] * dout.shape[3]
     dout_mat = np.ascontiguousarray(dout.reshape(N, F, P).transpose(1, 0, 2)).reshape(F, -1)
@@ -203,47 +267,16 @@ def conv_forward_direct(x, w, b, conv_param):
         raise ValueError(
             f"direct convolution needs stride 1 and pad < filter size; got w {w.shape}, stride {stride}, pad {pad}"
         )
-    return _direct.conv_stride1(x, w, b, pad, pad), ("direct", x.shape, w, x, stride, pad)
+    return _direct.conv_stride1(x, w, b, pad, pad), DirectCache(x.shape, w, stride, pad, x)
 
 
 def _conv_backward_direct(dout, cache):
-    _, _, w, x, _, pad = cache
+    _, w, _, pad, x = cache
     HH, WW = w.shape[2:]
     w_flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, F, HH, WW)
     dx = _direct.conv_stride1(dout, w_flipped, np.zeros(x.shape[1], x.dtype), HH - 1 - pad, WW - 1 - pad)
     dw, db = _direct.conv_stride1_weight_grad(x, dout, pad, pad, HH, WW)
     return dx, dw, db
-
-
-#: Bytes of a Winograd block's (36, channels, T) GEMM operand. Larger than _BLOCK_BYTES: the
-#: 36 GEMMs per block are small (K = C), so fewer, longer ones run nearer BLAS's peak, and a
-#: block's halo (two input rows shared with the next block) is transformed twice. Case C,
-#: float32, backward: 33-39 ms with 2 MB blocks (4 per layer), 24 ms with 16 MB (one).
-_WINOGRAD_BLOCK_BYTES = 2**24
-
-
-def _winograd_blocks(n0, n1, th, tw, channels, itemsize):
-    """[(n0, n1, ty0, ty1), ...]: the Winograd tiles of images n0 .. n1-1 in blocks of at most 64
-    images (the length of the transforms' vectorised runs) and as many tile rows as keep a
-    block's (36, channels, T) GEMM operand within _WINOGRAD_BLOCK_BYTES (at least one row)."""
-    chunks = -(-(n1 - n0) // 64)
-    nb = -(-(n1 - n0) // chunks)
-    rows = max(1, _WINOGRAD_BLOCK_BYTES // (36 * channels * tw * nb * itemsize))
-    return [(m0, min(n1, m0 + nb), ty0, min(th, ty0 + rows)) for m0 in range(n0, n1, nb) for ty0 in range(0, th, rows)]
-
-
-def _winograd_parts(N, th, tw, channels, itemsize):
-    """[[block, ...], ...]: the images split evenly into one part per worker thread
-    (``dl4cv.parallel``), each part in blocks (``_winograd_blocks``)."""
-    parts = min(parallel.workers(), N)
-    bounds = [N * i // parts for i in range(parts + 1)]
-    return [_winograd_blocks(n0, n1, th, tw, channels, itemsize) for n0, n1 in zip(bounds, bounds[1:])]
-
-
-def _winograd_buffers(blocks, tw, dtype, *channels):
-    """One flat buffer per channel count, for the largest block's (36, channels, T) operand."""
-    T = max(_wino.block_tiles(block, tw) for block in blocks)
-    return [np.empty(36 * ch * T, dtype=dtype) for ch in channels]
 
 
 def conv_forward_winograd(x, w, b, conv_param):
@@ -262,32 +295,32 @@ def conv_forward_winograd(x, w, b, conv_param):
     _, _, th, tw = _wino.tile_grid(*x.shape[2:], pad)
     out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
 
-    def forward(blocks):
-        buf_v, buf_m = _winograd_buffers(blocks, tw, x.dtype, C, F)
-        for block in blocks:
+    def forward(part):
+        buf_v, buf_m = _wino.block_buffers(part, tw, x.dtype, C, F)
+        for block in part:
             T = _wino.block_tiles(block, tw)
             V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
             M = np.matmul(U, V, out=_in_buffer(buf_m, (36, F, T)))
             _wino.output_transform(M, b, out, block)
 
-    parts = _winograd_parts(N, th, tw, max(C, F), x.itemsize)
+    parts = _wino.parts(N, th, tw, max(C, F), x.itemsize, parallel.workers())
     with parallel.single_blas(len(parts) > 1):
         U = _wino.filter_transform(w)
         parallel.run_parts(forward, parts)
-    return out, ("winograd", x.shape, w, x, U, stride, pad)
+    return out, WinogradCache(x.shape, w, stride, pad, x, U)
 
 
 def _conv_backward_winograd(dout, cache):
-    _, x_shape, w, x, U, _, pad = cache
+    x_shape, w, _, pad, x, U = cache
     (N, C, H, W), F = x_shape, w.shape[0]
     _, _, th, tw = _wino.tile_grid(H, W, pad)
     dx = np.zeros(x_shape, dtype=w.dtype)
 
-    def backward(blocks):
+    def backward(part):
         """The part's share of dU; its images' dx (parts do not share images)."""
         dU = np.zeros(U.shape, dtype=w.dtype)
-        buf_v, buf_y, buf_dv = _winograd_buffers(blocks, tw, w.dtype, C, F, C)
-        for block in blocks:
+        buf_v, buf_y, buf_dv = _wino.block_buffers(part, tw, w.dtype, C, F, C)
+        for block in part:
             T = _wino.block_tiles(block, tw)
             V = _wino.input_transform(x, pad, block, V=_in_buffer(buf_v, (36, C, T)))
             dY = _wino.output_adjoint(dout, block, dY=_in_buffer(buf_y, (36, F, T)))
@@ -296,13 +329,14 @@ def _conv_backward_winograd(dout, cache):
             _wino.input_adjoint(dV, pad, block, dx)
         return dU
 
-    parts = _winograd_parts(N, th, tw, max(C, F), w.itemsize)
+    parts = _wino.parts(N, th, tw, max(C, F), w.itemsize, parallel.workers())
     with parallel.single_blas(len(parts) > 1):
         dw = _wino.filter_adjoint(sum(parallel.run_parts(backward, parts)))
     return dx, dw, np.einsum("nfp->f", dout.reshape(N, F, -1))
 
 
-_CONV_BACKWARD = {"im2col": _conv_backward_im2col, "winograd": _conv_backward_winograd, "direct": _conv_backward_direct}
+_CONV_BACKWARD = {Im2colCache: _conv_backward_im2col, WinogradCache: _conv_backward_winograd,
+                  DirectCache: _conv_backward_direct}
 
 
 def conv_forward_fast(x, w, b, conv_param):
@@ -341,12 +375,14 @@ def conv_backward_fast(dout, cache):
     Inputs: dout: (N, F, Ho, Wo); cache from the forward pass.
     Returns dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,).
     """
-    x_shape, w = cache[1], cache[2]
-    stride, pad = cache[-2], cache[-1]
+    if type(cache) not in _CONV_BACKWARD:
+        raise ValueError(f"cache must be what a conv_forward_* function of dl4cv.fast_layers returned; "
+                         f"got {type(cache).__name__}")
+    x_shape, w, stride, pad = cache[:4]
     Ho = (x_shape[2] + 2 * pad - w.shape[2]) // stride + 1
     Wo = (x_shape[3] + 2 * pad - w.shape[3]) // stride + 1
     dout = _check_dout(dout, (x_shape[0], w.shape[0], Ho, Wo), w.dtype)
-    return _CONV_BACKWARD[cache[0]](dout, cache)
+    return _CONV_BACKWARD[type(cache)](dout, cache)
 
 
 conv_backward_im2col = conv_backward_fast
@@ -369,7 +405,7 @@ def conv_transpose_forward_fast(x, w, b, conv_param):
     x_mat = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(C_in, N * H * W)
     out = _im2col.col2im(w.reshape(C_in, -1).T @ x_mat, (N, C_out, Ho, Wo), HH, WW, stride, pad)
     out += b[None, :, None, None]
-    return out, (x.shape, x_mat, w, stride, pad)
+    return out, ConvTransposeCache(x.shape, x_mat, w, stride, pad)
 
 
 def conv_transpose_backward_fast(dout, cache):
@@ -413,7 +449,7 @@ def max_pool_forward_fast(x, pool_param):
     """
     x, ph, pw, stride = _pool_geometry(x, pool_param)
     out, argmax = _pool.max_pool_forward(x, ph, pw, stride)
-    return out, (x.shape, x.dtype, argmax, ph == pw == stride == 2)
+    return out, MaxPoolCache(x.shape, x.dtype, argmax, ph == pw == stride == 2)
 
 
 def max_pool_backward_fast(dout, cache):
@@ -435,7 +471,7 @@ def avg_pool_forward_fast(x, pool_param):
     """
     x, ph, pw, stride = _pool_geometry(x, pool_param)
     out = _pool.avg_pool_forward(x, ph, pw, stride)
-    return out, (x.shape, x.dtype, ph, pw, stride)
+    return out, AvgPoolCache(x.shape, x.dtype, ph, pw, stride)
 
 
 def avg_pool_backward_fast(dout, cache):

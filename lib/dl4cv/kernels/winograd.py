@@ -24,8 +24,9 @@ values; every transform step is then a vectorised 1-D transform over such runs (
 then an across pass). The order of t is free because the GEMMs treat tiles independently;
 ``dU = dY V^T`` only needs dY and V in the same order.
 
-The kernels are serial and release the GIL: the layer (``dl4cv.fast_layers``) runs one
-sequence of blocks per worker thread (``dl4cv.parallel``).
+The block plan lives here too (:func:`parts`, :func:`blocks`, :func:`block_buffers`): the
+kernels are serial and release the GIL, and the layer (``dl4cv.fast_layers``) runs one part, a
+sequence of blocks through its own reused buffers, per worker thread (``dl4cv.parallel``).
 """
 import numpy as np
 from numba import njit
@@ -71,6 +72,40 @@ def block_tiles(block, tw):
     """Number of tiles T of a block (n0, n1, ty0, ty1) with tw tile columns."""
     n0, n1, ty0, ty1 = block
     return (n1 - n0) * (ty1 - ty0) * tw
+
+
+#: Bytes of a block's (36, channels, T) GEMM operand. Large: the 36 GEMMs per block are small
+#: (K = C), so fewer, longer ones run nearer BLAS's peak, and a block's halo (two input rows
+#: shared with the next block) is transformed twice. Case C, float32, backward: 33-39 ms with
+#: 2 MB blocks (4 per layer), 24 ms with 16 MB (one).
+BLOCK_BYTES = 2**24
+
+#: Most images in a block: the length of the transforms' vectorised runs.
+BLOCK_IMAGES = 64
+
+
+def blocks(n0, n1, th, tw, channels, itemsize):
+    """[(n0, n1, ty0, ty1), ...]: the tiles of images n0 .. n1-1 in blocks of at most
+    BLOCK_IMAGES images and as many of the th tile rows as keep a block's (36, channels, T)
+    GEMM operand within BLOCK_BYTES (at least one row)."""
+    chunks = -(-(n1 - n0) // BLOCK_IMAGES)
+    nb = -(-(n1 - n0) // chunks)
+    rows = max(1, BLOCK_BYTES // (36 * channels * tw * nb * itemsize))
+    return [(m0, min(n1, m0 + nb), ty0, min(th, ty0 + rows)) for m0 in range(n0, n1, nb) for ty0 in range(0, th, rows)]
+
+
+def parts(N, th, tw, channels, itemsize, workers):
+    """[[block, ...], ...]: the N images split evenly into one part per worker (at most N parts),
+    each part in blocks (:func:`blocks`)."""
+    count = min(workers, N)
+    bounds = [N * i // count for i in range(count + 1)]
+    return [blocks(n0, n1, th, tw, channels, itemsize) for n0, n1 in zip(bounds, bounds[1:])]
+
+
+def block_buffers(part, tw, dtype, *channels):
+    """One flat buffer per channel count, for the largest block of part's (36, channels, T) operand."""
+    T = max(block_tiles(block, tw) for block in part)
+    return [np.empty(36 * ch * T, dtype=dtype) for ch in channels]
 
 
 # The four 1-D transforms, each applied to L columns at once: input rows src[s0 + i * ss, soff + t]
