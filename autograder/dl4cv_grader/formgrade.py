@@ -21,15 +21,20 @@ import nbformat
 
 from dl4cv_grader import sanitize
 
+_CELL_STYLE = "border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top"
+
 
 def check_table(rows):
     """An HTML table (str) of check rows (``record["checks"]`` entries): check id, status,
-    score / max and message, everything escaped."""
-    lines = ["<table><tr><th>check</th><th>status</th><th>score</th><th>message</th></tr>"]
+    score / max and message, everything escaped. Styled inline: formgrader's page styles do
+    not reach output tables."""
+    td = f'<td style="{_CELL_STYLE}"'
+    head = "".join(f'<th style="{_CELL_STYLE}">{name}</th>' for name in ("check", "status", "score", "message"))
+    lines = [f'<table style="border-collapse:collapse"><tr>{head}</tr>']
     for r in rows:
         status = html.escape(r["status"])
-        lines.append(f'<tr><td>{html.escape(r["check_id"])}</td><td class="{status}">{status}</td>'
-                     f'<td>{r["score"]:g} / {r["max_score"]:g}</td><td>{html.escape(r["message"] or "")}</td></tr>')
+        lines.append(f'<tr>{td}>{html.escape(r["check_id"])}</td>{td} class="{status}">{status}</td>'
+                     f'{td}>{r["score"]:g} / {r["max_score"]:g}</td>{td}>{html.escape(r["message"] or "")}</td></tr>')
     return "".join(lines) + "</table>"
 
 
