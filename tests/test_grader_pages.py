@@ -60,7 +60,8 @@ def hostile_html(url):
 <input type="image" src="{url}/input"><input autofocus onfocus="fetch('{url}/focus')">
 <details open ontoggle="fetch('{url}/toggle')"><summary>s</summary></details>
 <table background="{url}/tablebg"><tr><td>t</td></tr></table>
-<a href="javascript:fetch('{url}/js')">js link</a> <a href="data:text/html,<script>fetch('{url}/data')</script>">data link</a>
+<a href="javascript:fetch('{url}/js')">js link</a>
+<a href="data:text/html,<script>fetch('{url}/data')</script>">data link</a>
 """
 
 
@@ -70,19 +71,23 @@ def hostile_markdown(url):
             + hostile_html(url))
 
 
+def display(data, metadata=None):
+    return {"output_type": "display_data", "data": data, "metadata": metadata or {}}
+
+
 def hostile_outputs(url):
     """Outputs of one cell, each a way the formgrader template would render something live."""
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("{url}/svgout")</script><image href="{url}/svgoutimage"/></svg>'
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg"><script>fetch("{url}/svgout")</script>'
+           f'<image href="{url}/svgoutimage"/></svg>')
     size = {"image/png": {"width": f"1 onload=fetch(`{url}/width`)", "height": 3}}
     return [
-        {"output_type": "display_data", "data": {"text/html": hostile_html(url)}, "metadata": {}},
-        {"output_type": "display_data", "data": {"text/html": f"<img src='{url}/isolated'>"},
-         "metadata": {"text/html": {"isolated": True}}},
-        {"output_type": "display_data", "data": {"image/svg+xml": svg}, "metadata": {}},
-        {"output_type": "display_data", "data": {"text/markdown": hostile_markdown(url)}, "metadata": {}},
-        {"output_type": "display_data", "data": {"application/javascript": f"fetch('{url}/jsout')"}, "metadata": {}},
-        {"output_type": "display_data", "data": {"image/png": f'x" onerror="fetch(`{url}/badpng`)'}, "metadata": {}},
-        {"output_type": "display_data", "data": {"image/png": PNG, "text/plain": "<Figure>"}, "metadata": size},
+        display({"text/html": hostile_html(url)}),
+        display({"text/html": f"<img src='{url}/isolated'>"}, {"text/html": {"isolated": True}}),
+        display({"image/svg+xml": svg}),
+        display({"text/markdown": hostile_markdown(url)}),
+        display({"application/javascript": f"fetch('{url}/jsout')"}),
+        display({"image/png": f'x" onerror="fetch(`{url}/badpng`)'}),
+        display({"image/png": PNG, "text/plain": "<Figure>"}, size),
         {"output_type": "execute_result", "execution_count": 3, "metadata": {},
          "data": {"text/html": f"<b>bold</b><img src='{url}/result'>", "text/plain": "x"}},
         {"output_type": "stream", "name": "stdout", "text": f"<script>fetch('{url}/stream')</script>\n"},
@@ -181,8 +186,8 @@ def test_clean_html_leaves_nothing_live(fragment):
 
 def test_markdown_keeps_maths_code_and_embedded_images_and_drops_the_rest():
     url = "http://127.0.0.1:9"
-    html = sanitize.markdown_html(f"Distance {MATHS}, $a < b$\n\n```python\n{CODE}\n```\n\n"
-                                  f"![plot](data:image/png;base64,{PNG}) ![x](data:image/svg+xml;base64,PHN2Zz4=)\n\n"
+    images = f"![plot](data:image/png;base64,{PNG}) ![x](data:image/svg+xml;base64,PHN2Zz4=)"
+    html = sanitize.markdown_html(f"Distance {MATHS}, $a < b$\n\n```python\n{CODE}\n```\n\n{images}\n\n"
                                   + hostile_markdown(url))
     assert_inert(html, url)
     assert MATHS in html and "$a &lt; b$" in html
@@ -289,6 +294,11 @@ def chromium_dom(url, profile):
     return run.stdout
 
 
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture(scope="module")
 def pages(course, listener, tmp_path_factory):
     """An HTTP server (not the listener) for the formgrader page, nbgrader's static files and
@@ -311,11 +321,6 @@ def pages(course, listener, tmp_path_factory):
     doms = {name: chromium_dom(f"{site}/{name}.html", profile) for name in ("formgrade", "feedback")}
     server.shutdown()
     return doms
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.mark.slow

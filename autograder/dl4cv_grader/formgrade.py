@@ -29,12 +29,14 @@ def check_table(rows):
     score / max and message, everything escaped. Styled inline: formgrader's page styles do
     not reach output tables."""
     td = f'<td style="{_CELL_STYLE}"'
-    head = "".join(f'<th style="{_CELL_STYLE}">{name}</th>' for name in ("check", "status", "score", "message"))
+    head = "".join(f'<th style="{_CELL_STYLE}">{name}</th>'
+                   for name in ("check", "status", "score", "message"))
     lines = [f'<table style="border-collapse:collapse"><tr>{head}</tr>']
     for r in rows:
         status = html.escape(r["status"])
         lines.append(f'<tr>{td}>{html.escape(r["check_id"])}</td>{td} class="{status}">{status}</td>'
-                     f'{td}>{r["score"]:g} / {r["max_score"]:g}</td>{td}>{html.escape(r["message"] or "")}</td></tr>')
+                     f'{td}>{r["score"]:g} / {r["max_score"]:g}</td>'
+                     f'{td}>{html.escape(r["message"] or "")}</td></tr>')
     return "".join(lines) + "</table>"
 
 
