@@ -184,6 +184,16 @@ def test_clean_html_leaves_nothing_live(fragment):
     assert_inert(sanitize.clean_html(fragment), "http://127.0.0.1:9")
 
 
+def test_html_nested_deeper_than_any_answer_is_shown_as_text():
+    # The parser's time grows with the square of the depth: 150 KB of <div> took a minute.
+    url = "http://127.0.0.1:9"
+    html = sanitize.clean_html("<ul><li>" * 3000 + f"<img src='{url}/deep'>")
+    assert html.startswith("<p>[HTML nested more than 100") and "&lt;ul&gt;&lt;li&gt;" in html
+    assert_inert(html, url)
+    assert sanitize.clean_html("<div></x>" * 200).startswith("<p>[HTML nested")  # </x> closes nothing
+    assert sanitize.clean_html("<ul><li>" * 40 + "x").count("<li>") == 40  # honest nesting is kept
+
+
 def test_markdown_keeps_maths_code_and_embedded_images_and_drops_the_rest():
     url = "http://127.0.0.1:9"
     images = f"![plot](data:image/png;base64,{PNG}) ![x](data:image/svg+xml;base64,PHN2Zz4=)"

@@ -11,6 +11,9 @@ the feedback pages) goes through this module. The rule, in one place:
   ``data:`` or relative (the page's own server); they need a click and get
   ``rel="noopener noreferrer nofollow"``. Images (``img src``) may only be PNG, JPEG, GIF or
   WebP embedded as valid base64 ``data:`` URLs, so showing a page never fetches anything.
+- HTML nested more than ``MAX_DEPTH`` elements deep is shown as escaped text instead:
+  the parser's time grows with the square of the depth (a 150 KB answer of ``<div>`` took
+  a minute), and no honest answer or output nests that deep.
 - Markdown is rendered to HTML with nbconvert's own renderer (maths ``$...$`` and code blocks
   kept), then cleaned as above.
 - Outputs keep an allow-list of MIME types: ``text/plain``; ``text/html`` and ``text/markdown``
@@ -21,6 +24,7 @@ the feedback pages) goes through this module. The rule, in one place:
 """
 import base64
 import binascii
+import html as html_text
 import re
 
 import nbformat
@@ -39,6 +43,10 @@ IMAGE_MIMES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff",
                "image/gif": b"GIF8", "image/webp": b"RIFF"}
 OUTPUT_IMAGES = ("image/png", "image/jpeg")  # what nbconvert and the feedback page show
 _DATA_URL = re.compile(r"data:(image/[a-z]+);base64,(.*)", re.S | re.I)
+MAX_DEPTH = 100
+_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)[^<>]*>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+         "source", "track", "wbr"}
 
 
 def text(value):
@@ -69,9 +77,27 @@ def _keep_attribute(tag, attribute, value):
     return value
 
 
+def _too_deep(html):
+    """Whether ``html`` may nest more than ``MAX_DEPTH`` elements (a linear-time upper bound
+    of the depth an HTML parser builds: a closing tag counts only if its element is open)."""
+    open_tags = []
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if not closing and name not in _VOID:
+            open_tags.append(name)
+            if len(open_tags) > MAX_DEPTH:
+                return True
+        elif closing and name in open_tags:
+            del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name):]
+    return False
+
+
 def clean_html(html):
     """``html`` (a fragment, str) with only the allowed tags, attributes and URLs (module
-    docstring)."""
+    docstring); nested too deep, the whole fragment as escaped text."""
+    if _too_deep(html):
+        return (f"<p>[HTML nested more than {MAX_DEPTH} elements deep, shown as text]</p>"
+                f"<pre>{html_text.escape(html)}</pre>")
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep_attribute,
                      url_schemes={"http", "https", "mailto", "data"}, url_relative="deny",
                      link_rel="noopener noreferrer nofollow", strip_comments=True)
