@@ -3,18 +3,19 @@
 The page shows the student's own cells and outputs, and after each task cell the status,
 score and message of each of its checks, plus every note about how the notebook was read.
 Hidden inputs and expected values never appear: check messages are written not to contain
-them, and nothing else from the checks is shown. Everything from the submission is escaped;
-images are embedded only as base64 PNG/JPEG data after validation.
+them, and nothing else from the checks is shown. Code, text outputs, notes and messages are
+escaped; markdown cells are rendered as markdown and HTML outputs shown, both cleaned by
+``sanitize`` (no scripts, no external resources); images are embedded only as base64 PNG or
+JPEG data that decodes as such.
 """
-import base64
-import binascii
 import html
 import json
 import re
 from pathlib import Path
 
-from dl4cv_grader import gradebook, manifest as manifests, notebook_io
+from dl4cv_grader import gradebook, manifest as manifests, notebook_io, sanitize
 from dl4cv_grader.batch import write_atomic
+from dl4cv_grader.formgrade import check_table
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _STYLE = """
@@ -27,47 +28,26 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;
 """
 
 
-def _text(value):
-    return "".join(value) if isinstance(value, list) else str(value or "")
-
-
-def _image(mime, data):
-    data = _text(data).strip()
-    try:
-        base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        return "<p>[an image that could not be shown]</p>"
-    return f'<img alt="output" src="data:{mime};base64,{data}">'
-
-
 def _outputs(cell):
+    """HTML (str) of a submitted cell's outputs, cleaned (``sanitize.clean_outputs``)."""
     parts = []
-    for out in cell.get("outputs") or []:
-        if not isinstance(out, dict):
-            continue
-        kind = out.get("output_type")
+    for out in sanitize.clean_outputs(cell.get("outputs")):
+        kind = out["output_type"]
         if kind == "stream":
-            parts.append(f'<pre class="out">{html.escape(_text(out.get("text")))}</pre>')
+            parts.append(f'<pre class="out">{html.escape(out["text"])}</pre>')
         elif kind == "error":
-            trace = _ANSI.sub("", "\n".join(_text(x) for x in out.get("traceback") or []))
+            trace = _ANSI.sub("", "\n".join(out["traceback"]))
             parts.append(f'<pre class="out">{html.escape(trace)}</pre>')
-        elif kind in ("execute_result", "display_data"):
-            data = out.get("data") if isinstance(out.get("data"), dict) else {}
-            image = next((m for m in ("image/png", "image/jpeg") if m in data), None)
+        else:
+            data = out["data"]
+            image = next((m for m in sanitize.OUTPUT_IMAGES if m in data), None)
             if image:
-                parts.append(_image(image, data[image]))
+                parts.append(f'<img alt="output" src="data:{image};base64,{data[image]}">')
+            elif "text/html" in data:
+                parts.append(f'<div class="out">{data["text/html"]}</div>')
             elif "text/plain" in data:
-                parts.append(f'<pre class="out">{html.escape(_text(data["text/plain"]))}</pre>')
+                parts.append(f'<pre class="out">{html.escape(data["text/plain"])}</pre>')
     return "".join(parts)
-
-
-def _check_table(rows):
-    lines = ["<table><tr><th>check</th><th>status</th><th>score</th><th>message</th></tr>"]
-    for r in rows:
-        status = html.escape(r["status"])
-        lines.append(f'<tr><td>{html.escape(r["check_id"])}</td><td class="{status}">{status}</td>'
-                     f'<td>{r["score"]:g} / {r["max_score"]:g}</td><td>{html.escape(r["message"] or "")}</td></tr>')
-    return "".join(lines) + "</table>"
 
 
 def render(record, manual_scores=None):
@@ -96,14 +76,14 @@ def render(record, manual_scores=None):
             if cell.cell_type == "code":
                 body.append(f"<pre><code>{html.escape(cell.source)}</code></pre>{_outputs(raw)}")
             else:
-                body.append(f"<pre>{html.escape(cell.source)}</pre>")
+                body.append(f'<div class="md">{sanitize.markdown_html(cell.source)}</div>')
             gid = task_of.get(cell.index)
             if gid in by_task:
-                body.append(f"<h3>Checks of {html.escape(gid)}</h3>{_check_table(by_task[gid])}")
+                body.append(f"<h3>Checks of {html.escape(gid)}</h3>{check_table(by_task[gid])}")
                 shown.add(gid)
     rest = [r for gid, rows in by_task.items() if gid not in shown for r in rows]
     if rest:
-        body.append(f"<h3>Checks of tasks not found in the notebook</h3>{_check_table(rest)}")
+        body.append(f"<h3>Checks of tasks not found in the notebook</h3>{check_table(rest)}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{_STYLE}</style></head><body>{''.join(body)}</body></html>")
 

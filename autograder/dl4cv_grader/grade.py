@@ -16,11 +16,9 @@ import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-import nbformat
-
 from dl4cv.submit import identify
 
-from dl4cv_grader import checks, integrity, manifest as manifests, notebook_io
+from dl4cv_grader import checks, formgrade, integrity, manifest as manifests, notebook_io
 from dl4cv_grader.fingerprint import notebook_fingerprint as manifest_digest
 from dl4cv_grader.manifest import REPO
 from dl4cv_grader.results import CheckResult
@@ -82,7 +80,7 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
     """Grade the notebook file ``path``; returns ``(record, view)``.
 
     ``record`` is the results record (a dict); ``view`` the notebook for formgrader
-    (:func:`formgrade_view`).
+    (:func:`formgrade.view`).
 
     Inputs:
     - path: the submitted .ipynb.
@@ -121,7 +119,6 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
     }
     found = {}
     release_path = Path(repo) / "assignments" / assignment / f"{notebook}.ipynb"
-    view = nbformat.read(release_path, as_version=4)
     if sub.fatal:
         results = _unreadable(nb_manifest, sub.fatal, sub.flags[-1])
         notes.append(sub.fatal)
@@ -140,9 +137,8 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         static = {flag for gid in nb_manifest["tasks"] for flag in integrity.scan(code.source(gid))
                   if code.source(gid)}
         record["flags"] = sorted(set(run.flags) | static | set(integrity.status_flags(results)))
-        view = formgrade_view(sub, found, release_path)
     _add_scores(record, nb_manifest, results, found)
-    return record, view
+    return record, formgrade.view(sub, found, release_path, record["checks"])
 
 
 def _add_scores(record, nb_manifest, results, found):
@@ -165,35 +161,3 @@ def _add_scores(record, nb_manifest, results, found):
     record["manual_max"] = sum(c["points"] for c in nb_manifest["cells"] if c["kind"] == "manual")
     record["score"] = round(sum(c["score"] for c in grade_cells.values()), 6)
     record["max_score"] = round(sum(c["max_score"] for c in grade_cells.values()), 6)
-
-
-def formgrade_view(sub, found, release_path):
-    """The notebook formgrader shows: the released notebook with the student's answers in place.
-
-    Every grade and answer cell appears exactly once with the release's nbgrader metadata,
-    whatever the student did to the layout; the student's source (and outputs, if kept) fill
-    the solution and answer cells.
-    """
-    view = nbformat.read(release_path, as_version=4)
-    for cell in view.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid not in found or not found[gid].cells:
-            continue
-        cell.source = found[gid].source
-        raw = sub.nb["cells"][found[gid].cells[-1].index]
-        if cell.cell_type == "code" and isinstance(raw.get("outputs"), list):
-            cell.outputs = [nbformat.from_dict(out) for out in raw["outputs"] if _writable_output(out)]
-    return view
-
-
-def _writable_output(output):
-    """Whether nbformat can write ``output`` (a submission's outputs may be any JSON: a string
-    among them made ``nbformat.writes`` raise, and with it the whole batch)."""
-    if not isinstance(output, dict):
-        return False
-    try:
-        nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            outputs=[nbformat.from_dict(output)])]))
-    except Exception:  # noqa: BLE001 -- nbformat raises many types on malformed outputs
-        return False
-    return True
