@@ -4,6 +4,7 @@ children the cells left running, and indistinguishable from a notebook for the g
 Real sandboxes (``full`` needs root on Linux; ``minimal`` runs anywhere).
 """
 import os
+import time
 
 import numpy as np
 import pytest
@@ -61,14 +62,19 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 def pooled_double(x):
+    import tempfile
+    with tempfile.TemporaryFile() as scratch:   # honest writes in the scratch space are not flagged
+        scratch.write(b"x")
     with ThreadPoolExecutor(8) as pool:
         return list(pool.map(lambda v: 2 * v, x))
 
 def row_norms(X):
-    """One thread per row: wasteful, but honest."""
+    """One thread per row, all alive at once (they meet at a barrier): wasteful, but honest."""
     X = np.asarray(X)
     out = [0.0] * len(X)
+    barrier = threading.Barrier(len(X))
     def work(i):
+        barrier.wait()
         out[i] = float(np.sqrt((X[i] ** 2).sum()))
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(X))]
     for t in threads:
@@ -95,6 +101,7 @@ def test_honest_threads_score_full_marks(mode):
     run = run_checks([CodeCell("threads", THREADS)], [Check("pool", 1, pooled), Check("rows", 1, per_row)],
                      Limits(memory_mb=512, wall_seconds_per_call=30), isolation=mode)
     assert [(r.status, r.score) for r in run.results] == [("pass", 1.0), ("pass", 1.0)], run.results
+    assert run.flags == []
 
 
 PRINTER = '''
@@ -153,8 +160,21 @@ def test_a_child_process_left_running_by_a_cell_changes_no_check_and_dies_with_t
     # The child holds no copy of the protocol socket: the worker's death is seen at once, as a crash.
     assert [r.status for r in run.results] == ["pass", "crash", "pass"], run.results
     assert "background-process" in run.flags
-    if mode == "minimal":  # a host pid: the child is gone
-        assert not os.path.exists(f"/proc/{pids[0]}")
+    if mode == "minimal":  # a host pid: the child was killed (SIGKILL lands asynchronously)
+        assert _ends(pids[0])
+
+
+def _ends(pid, seconds=30):
+    """True once ``pid`` is gone or a zombie (killed, waiting for its reaper)."""
+    for _ in range(int(seconds / 0.1)):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 DETECTOR = '''

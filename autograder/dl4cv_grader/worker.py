@@ -21,7 +21,8 @@ Requests (plain-data dicts, each with an ``id`` echoed in the reply):
 * ``{"op": "new", "name", "args", "kwargs", "forbid"}`` -- instantiate a student class;
 * ``{"op": "get", "handle", "name"}`` -- read an attribute of such an object;
 * ``{"op": "has", "name"}`` -- whether the cells defined a top-level name;
-* ``{"op": "configure", "readable"}`` -- the paths the student may read (first request);
+* ``{"op": "configure", "readable", "lean_threads"}`` -- the paths the student may read, and
+  whether threads must take little address space (see :func:`lean_threads`) (first request);
 * ``{"op": "seed", "seed"}`` -- reset every global random state (before the cells and before
   each check).
 
@@ -32,6 +33,7 @@ Replies have a ``kind``: ``ready``, ``cell`` (``error``: student-visible traceba
 ``flags``: integrity observations made since the previous reply.
 """
 import builtins
+import ctypes
 import importlib.util
 import linecache
 import math
@@ -63,6 +65,8 @@ import numpy.random.bit_generator  # noqa: E402
 
 WORKER_FD = 3  # see sandbox/launch.py
 KERNEL_LAUNCHER = "ipykernel_launcher.py"  # what sys.argv[0] shows, as in a Jupyter kernel
+LEAN_THREAD_STACK = 2**20
+M_ARENA_MAX, LEAN_ARENAS = -8, 2  # glibc's mallopt
 
 CELL_PREFIX = "<cell "
 MAX_FLAGS = 50
@@ -85,7 +89,7 @@ class Observer:
         self.flags = []
         self.seen = set()
         self.readable = tuple(os.path.join(os.path.realpath(p), "") for p in readable if p)
-        self.scratch = os.path.join(os.path.realpath(os.getcwd()), "")
+        self.scratch = os.path.join(os.path.realpath(os.path.expanduser("~")), "")  # HOME holds cwd and /tmp
         self.snapshot = {
             (module.__name__, name): value
             for module in WATCHED_MODULES for name, value in vars(module).items()
@@ -307,6 +311,8 @@ class Worker:
             return reply
         if op == "configure":
             self.observer.readable += tuple(os.path.join(os.path.realpath(str(p)), "") for p in request["readable"])
+            if request["lean_threads"]:
+                lean_threads()
             return {"kind": "ok", "value": None}
         if op == "seed":
             reset_random(int(request["seed"]))
@@ -405,6 +411,16 @@ def reset_random(seed):
     numpy.random.bit_generator.randbits = random.Random(seed + 1).getrandbits
 
 
+def lean_threads():
+    """Let honest thread pools fit under an address-space limit (RLIMIT_AS, minimal isolation),
+    which counts each thread's stack (8 MB by default) and each malloc arena (64 MB)."""
+    threading.stack_size(LEAN_THREAD_STACK)
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, LEAN_ARENAS)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 class OutStream:
     """The student's ``sys.stdout``/``sys.stderr``: writes for which ``quiet()`` is true (see
     :meth:`Worker.quiet`) are dropped, so a loop printing in the background neither fills
@@ -475,6 +491,7 @@ def serve(sock, worker):
 def main():
     """Entry point (see the module docstring)."""
     sock = socket.socket(fileno=WORKER_FD)
+    os.set_inheritable(WORKER_FD, False)  # not for programs the student runs
     look_like_a_kernel()
     sys.stdin = open(os.devnull)  # noqa: SIM115 -- lives as long as the process
     observer = Observer(sys.path + [sys.prefix, sys.base_prefix, "/usr", "/etc", "/proc", "/dev", "/sys"])

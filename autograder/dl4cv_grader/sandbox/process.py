@@ -123,7 +123,8 @@ class Sandbox:
             raise SandboxSetupError(f"unexpected first message from the sandbox: {str(hello)[:200]}")
         # Told over the socket, not the environment: nothing the student's code reads names the grader.
         try:
-            self.request({"op": "configure", "readable": self.readable}, self.limits.wall_seconds_setup)
+            self.request({"op": "configure", "readable": self.readable, "lean_threads": self.cgroup is None},
+                         self.limits.wall_seconds_setup)
         except (CallTimeout, SandboxDied) as exc:
             self.close()
             raise SandboxSetupError(f"the sandbox did not start ({exc}); stderr: {self.stderr.text()[-2000:]}") from None
