@@ -90,6 +90,28 @@ def test_memory_bomb_is_killed_by_the_memory_cgroup():
     assert hostile.status == "memory" and "limit:memory" in hostile.flags
 
 
+OOM_THEN_WAIT = """
+import os, time
+import numpy as np
+def f():
+    child = os.fork()
+    if child == 0:
+        np.ones(2**28)           # 2 GB: the OOM killer takes this child, the biggest process
+        os._exit(0)
+    os.waitpid(child, 0)
+    while True:                  # the call then runs out of time, after the OOM kill
+        time.sleep(1)
+"""
+
+
+@root_only
+def test_a_call_that_times_out_after_an_oom_kill_is_memory_not_timeout():
+    # The OOM kill takes well under a second; the call's 30 s leave it a wide margin.
+    limits = Limits(memory_mb=400, cpu_seconds=600, wall_seconds_per_call=30, wall_seconds_setup=600)
+    hostile, _, _ = grade(OOM_THEN_WAIT, calling("f"), limits=limits)
+    assert hostile.status == "memory" and "limit:memory" in hostile.flags
+
+
 def test_memory_bomb_under_minimal_isolation_is_a_memory_status():
     source = "def f():\n    hoard = []\n    while True:\n        hoard.append(bytearray(2**24))"
     hostile, _, _ = grade(source, calling("f"), mode="minimal")
