@@ -155,8 +155,9 @@ def die():
 def test_a_child_process_left_running_by_a_cell_changes_no_check_and_dies_with_the_sandbox(mode):
     pids = []
     run = run_checks([CodeCell("child", CHILD), HONEST],
-                     [Check("pid", 1, lambda s: pids.append(s.call("child_pid"))), Check("die", 1, lambda s: s.call("die")),
-                      Check("honest", 1, honest_check)], LIMITS, isolation=mode)
+                     [Check("pid", 1, lambda s: pids.append(s.call("child_pid"))),
+                      Check("die", 1, lambda s: s.call("die")), Check("honest", 1, honest_check)],
+                     LIMITS, isolation=mode)
     # The child holds no copy of the protocol socket: the worker's death is seen at once, as a crash.
     assert [r.status for r in run.results] == ["pass", "crash", "pass"], run.results
     assert "background-process" in run.flags

@@ -166,7 +166,8 @@ def full_config(limits, slot, cgroup, fd, token, hidden_paths, exposed_paths):
               if cgroup else f"address space {limits.memory_mb} MB per process (no cgroups)")
     description = FULL_DESCRIPTION.format(
         uid=slot.uid, scratch_mb=limits.scratch_mb, memory=memory,
-        processes=f"{limits.tasks} tasks, watched {limits.processes} processes" if cgroup else "unavailable", cpu=limits.cpu_seconds, file_mb=limits.file_mb)
+        processes=f"{limits.tasks} tasks, watched {limits.processes} processes" if cgroup else "unavailable",
+        cpu=limits.cpu_seconds, file_mb=limits.file_mb)
     return config, description
 
 
