@@ -130,7 +130,8 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         with checks.salted(submission_salt(salt, sub.sha256)):
             run = run_checks(build_cells(nb_manifest, found), _checks_for(nb_manifest, code),
                              limits=limits or Limits(), isolation=isolation,
-                             hidden_paths=[str(p) for p in hidden_paths] + withheld_paths(nb_manifest))
+                             hidden_paths=[str(p) for p in hidden_paths] + withheld_paths(nb_manifest),
+                             seed=submission_salt(salt, sub.sha256))
         results = run.results
         record["isolation"] = run.isolation
         record["cell_errors"] = dict(run.cell_errors)

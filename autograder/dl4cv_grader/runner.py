@@ -7,6 +7,7 @@ kill loses that check only: the sandbox is killed and a fresh one (re-running th
 serves the remaining checks. A cell that hangs or kills the process during set-up is
 recorded in ``cell_errors`` and left out of the re-run.
 """
+import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -82,8 +83,8 @@ def _add_flags(target, flags):
 class _Session:
     """The current sandbox for a submission; restarts it (re-running the cells) when needed."""
 
-    def __init__(self, cells, limits, isolation, hidden_paths, exposed_paths):
-        self.cells, self.limits = cells, limits
+    def __init__(self, cells, limits, isolation, hidden_paths, exposed_paths, seed):
+        self.cells, self.limits, self.seed = cells, limits, seed
         self.options = dict(isolation=isolation, hidden_paths=hidden_paths, exposed_paths=exposed_paths)
         self.run = SubmissionRun()
         self.skipped = set()
@@ -102,6 +103,10 @@ class _Session:
     def _run_cells(self):
         """Execute the cells; False if one hung or killed the sandbox (it is then skipped)."""
         deadline = time.monotonic() + self.limits.wall_seconds_setup
+        try:
+            self.sandbox.request({"op": "seed", "seed": random_seed(self.seed, "")}, self.limits.wall_seconds_setup)
+        except (CallTimeout, SandboxDied):
+            return True  # gone already: the checks will say so
         for index, cell in enumerate(self.cells):
             if index in self.skipped:
                 continue
@@ -130,6 +135,22 @@ class _Session:
             joined = getattr(self.run, name) + ("\n[sandbox restarted]\n" if getattr(self.run, name) else "") + text
             setattr(self.run, name, joined[: self.limits.output_kb * 1024])
         self.sandbox = None
+
+
+def random_seed(seed, name):
+    """The seed of the sandbox's random states for check ``name`` ("" for the cells) of a
+    submission graded with ``seed``: a 63-bit int, the same in every grading."""
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def _reset_random(student, sandbox, seed, timeout):
+    """Reset the sandbox's random states; a sandbox that dies doing so is the check's outcome."""
+    try:
+        sandbox.request({"op": "seed", "seed": seed}, timeout)
+    except (CallTimeout, SandboxDied) as exc:
+        student.died = exc
+        raise
 
 
 def _verdict(check, outcome, cell_errors):
@@ -172,6 +193,7 @@ def _run_one(session, check):
                            (session.deadline, (limits.wall_seconds_total, "grading the whole notebook")))
     student = Student(sandbox, session.cells, limits.wall_seconds_per_call, deadline, budget)
     try:
+        _reset_random(student, sandbox, random_seed(session.seed, check.check_id), limits.wall_seconds_per_call)
         outcome = check.fn(student)
     except (CheckFailed, PolicyViolation, StudentCodeError) as exc:
         outcome = exc
@@ -189,11 +211,13 @@ def _run_one(session, check):
     if student.died is not None:
         _add_flags(flags, getattr(student.died, "flags", []))
         session.stop()
+    if "limit:pids" in flags and status != "pass":
+        message += f" (your code reached the limit of {limits.tasks} processes and threads running at once)"
     return CheckResult(check.check_id, score, float(check.points), status, message[:MAX_MESSAGE],
                        round(time.monotonic() - started, 3), flags)
 
 
-def run_checks(cells, checks, limits=Limits(), isolation="auto", hidden_paths=(), exposed_paths=()):
+def run_checks(cells, checks, limits=Limits(), isolation="auto", hidden_paths=(), exposed_paths=(), seed=0):
     """Execute ``cells`` in a sandbox and run ``checks`` against them; returns a SubmissionRun.
 
     isolation: ``"full"`` (root on Linux), ``"minimal"`` (any user; see
@@ -201,9 +225,11 @@ def run_checks(cells, checks, limits=Limits(), isolation="auto", hidden_paths=()
     hidden_paths: directories never visible to the sandbox (the autograder and the repo's
     ``solutions/`` always are hidden; under full isolation anything not exposed is invisible).
     exposed_paths: extra host paths the sandbox may read (e.g. a dataset directory).
+    seed: an int mixed with each check id into the sandbox's random seeds (a batch passes the
+    submission's salt); the same seed gives the same random numbers in every grading.
     Raises ``SandboxSetupError`` if no sandbox can be started (a host problem).
     """
-    session = _Session(list(cells), limits, isolation, list(hidden_paths), list(exposed_paths))
+    session = _Session(list(cells), limits, isolation, list(hidden_paths), list(exposed_paths), seed)
     try:
         for check in checks:
             session.run.results.append(_run_one(session, check))

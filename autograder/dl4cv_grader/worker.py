@@ -1,8 +1,12 @@
 """The program that runs INSIDE the sandbox: executes the notebook's cells, then answers calls.
 
-Run as ``python -I worker.py FD`` where FD is one end of a socket pair; the only other file
-it needs is ``protocol.py`` beside it (both are copied into a directory the sandbox can see;
-nothing else of ``dl4cv_grader`` is importable in the sandbox).
+Run as a Jupyter kernel is, ``python -m ipykernel_launcher -f CONNECTION_FILE``, from its cwd,
+where the launcher copied this file (as ``ipykernel_launcher.py``) and ``protocol.py``; it
+loads both, deletes them, and finds its end of the protocol socket on fd ``WORKER_FD``
+(nothing else of ``dl4cv_grader`` is importable in the sandbox). It hides itself from the
+student's code as far as it can (see "What graded code can observe" in docs/sandbox.md):
+``sys.argv`` is a kernel's, ``__main__`` is the notebook's namespace, ``protocol`` is not in
+``sys.modules``.
 
 Everything here is *untrusted*: student code runs in this process and may patch anything,
 including this module. The trusted side therefore believes nothing but the plain data it
@@ -16,7 +20,11 @@ Requests (plain-data dicts, each with an ``id`` echoed in the reply):
   function (``handle`` None) or a method of an object created by ``new``;
 * ``{"op": "new", "name", "args", "kwargs", "forbid"}`` -- instantiate a student class;
 * ``{"op": "get", "handle", "name"}`` -- read an attribute of such an object;
-* ``{"op": "has", "name"}`` -- whether the cells defined a top-level name.
+* ``{"op": "has", "name"}`` -- whether the cells defined a top-level name;
+* ``{"op": "configure", "readable", "lean_threads"}`` -- the paths the student may read, and
+  whether threads must take little address space (see :func:`lean_threads`) (first request);
+* ``{"op": "seed", "seed"}`` -- reset every global random state (before the cells and before
+  each check).
 
 Replies have a ``kind``: ``ready``, ``cell`` (``error``: student-visible traceback or None),
 ``ok`` (``value``), ``handle`` (``handle``), ``raised`` (``type``, ``message``, ``traceback``),
@@ -25,17 +33,40 @@ Replies have a ``kind``: ``ready``, ``cell`` (``error``: student-visible traceba
 ``flags``: integrity observations made since the previous reply.
 """
 import builtins
+import ctypes
+import importlib.util
 import linecache
 import math
 import os
+import random
+import site
 import socket
 import sys
+import threading
 import traceback
+import types
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import protocol  # noqa: E402  (the copy beside this file)
+sys.dont_write_bytecode = True  # the student's imports leave no bytecode behind
+
+
+def load_protocol():
+    """``protocol.py`` beside this file, loaded without a ``sys.modules`` entry."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "protocol.py")
+    spec = importlib.util.spec_from_file_location("protocol", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+protocol = load_protocol()
 
 import numpy as np  # noqa: E402
+import numpy.random.bit_generator  # noqa: E402
+
+WORKER_FD = 3  # see sandbox/launch.py
+KERNEL_LAUNCHER = "ipykernel_launcher.py"  # what sys.argv[0] shows, as in a Jupyter kernel
+LEAN_THREAD_STACK = 2**20
+M_ARENA_MAX, LEAN_ARENAS = -8, 2  # glibc's mallopt
 
 CELL_PREFIX = "<cell "
 MAX_FLAGS = 50
@@ -58,7 +89,7 @@ class Observer:
         self.flags = []
         self.seen = set()
         self.readable = tuple(os.path.join(os.path.realpath(p), "") for p in readable if p)
-        self.scratch = os.path.join(os.path.realpath(os.getcwd()), "")
+        self.scratch = os.path.join(os.path.realpath(os.path.expanduser("~")), "")  # HOME holds cwd and /tmp
         self.snapshot = {
             (module.__name__, name): value
             for module in WATCHED_MODULES for name, value in vars(module).items()
@@ -66,6 +97,7 @@ class Observer:
         }
         self.forbidden_modules = ()
         self.tripped = None
+        self.stray = set()  # idents of threads left running by the cells (see Worker.stray_threads)
 
     def flag(self, text):
         """Record one flag once (capped)."""
@@ -111,7 +143,9 @@ class Observer:
             self.flag(f"read:{path}")
 
     def on_import(self, name):
-        """Refuse imports of forbidden modules while a call is running."""
+        """Refuse imports of forbidden modules while a call is running (not in stray threads)."""
+        if threading.get_ident() in self.stray:
+            return
         for forbidden in self.forbidden_modules:
             if name == forbidden or name.startswith(forbidden + "."):
                 self.tripped = self.tripped or forbidden
@@ -193,10 +227,10 @@ class Tripwires:
         for qualname in qualnames:
             for owner, name in self.targets(qualname):
                 original = getattr(owner, name)
-                self.replace(owner, name, original, self.tripwire(qualname))
+                self.replace(owner, name, original, self.tripwire(qualname, original))
                 for key, value in list(self.namespace.items()):
                     if value is original:
-                        self.replace(self.namespace, key, original, self.tripwire(qualname))
+                        self.replace(self.namespace, key, original, self.tripwire(qualname, original))
 
     def targets(self, qualname):
         """``(owner, attribute)`` pairs to replace for one qualified name."""
@@ -220,11 +254,14 @@ class Tripwires:
             if callable(value) and not name.startswith("__")
         ]
 
-    def tripwire(self, qualname):
-        """A callable that records and raises :class:`Forbidden`."""
+    def tripwire(self, qualname, original):
+        """A callable that records and raises :class:`Forbidden`; in a thread the cells left
+        running (not the call's doing) it calls ``original``."""
         observer = self.observer
 
         def forbidden(*args, **kwargs):
+            if threading.get_ident() in observer.stray:
+                return original(*args, **kwargs)
             observer.tripped = observer.tripped or qualname
             raise Forbidden(qualname)
 
@@ -257,14 +294,29 @@ class Worker:
 
     def __init__(self, observer):
         self.observer = observer
-        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        main = types.ModuleType("__main__")  # as in IPython, __main__ is the notebook's namespace
+        main.__builtins__ = builtins
+        sys.modules["__main__"] = main
+        self.namespace = main.__dict__
         self.handles = []
+        self.cell_threads = []  # threads started by the cells and still running
+        self.calls_started = False
 
     def handle(self, request):
         """The reply (without ``id``/``flags``) for one decoded request."""
         op = request.get("op")
         if op == "cell":
-            return self.run_cell(str(request["task_id"]), str(request["source"]))
+            reply = self.run_cell(str(request["task_id"]), str(request["source"]))
+            self.stray_threads()
+            return reply
+        if op == "configure":
+            self.observer.readable += tuple(os.path.join(os.path.realpath(str(p)), "") for p in request["readable"])
+            if request["lean_threads"]:
+                lean_threads()
+            return {"kind": "ok", "value": None}
+        if op == "seed":
+            reset_random(int(request["seed"]))
+            return {"kind": "ok", "value": None}
         if op == "has":
             return {"kind": "ok", "value": request.get("name") in self.namespace}
         if op in ("call", "new", "get"):
@@ -281,8 +333,29 @@ class Worker:
             flush_output()
         return {"kind": "cell", "error": None}
 
+    def stray_threads(self):
+        """Update ``observer.stray``: the threads still running that a cell started (the
+        student may leave a progress printer or a worker loop running). Their output is
+        dropped and tripwires let them through: what they do is not the graded call's doing.
+        Threads started by calls are not stray.
+        """
+        alive = threading.enumerate() if not self.calls_started else self.cell_threads
+        self.cell_threads = [t for t in alive if t is not threading.main_thread() and t.is_alive()]
+        self.observer.stray.clear()
+        self.observer.stray.update(t.ident for t in self.cell_threads)
+
+    def quiet(self):
+        """Whether the current thread's output is dropped: any thread but the main one while
+        the cells run (it may go on printing forever), and the cells' threads afterwards."""
+        ident = threading.get_ident()
+        if ident == threading.main_thread().ident:
+            return False
+        return not self.calls_started or ident in self.observer.stray
+
     def guarded(self, request):
         """Run a call/new/get with tripwires armed; map the outcome to a reply."""
+        self.calls_started = True
+        self.stray_threads()
         self.observer.tripped = None
         wires = Tripwires(self.observer, self.namespace)
         try:
@@ -327,6 +400,61 @@ def plain_reply(value):
     return {"kind": "ok", "value": value}
 
 
+def reset_random(seed):
+    """Reset every global random state the student's code can reach, from ``seed`` (an int
+    >= 0), so that the same submission draws the same numbers in every grading: Python's
+    ``random``, NumPy's legacy global (``np.random.rand``, ``np.random.choice`` ...), and the
+    entropy NumPy draws for a generator made without a seed (``np.random.default_rng()``,
+    ``PCG64()``, as the library's helpers do when given no ``rng``)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    numpy.random.bit_generator.randbits = random.Random(seed + 1).getrandbits
+
+
+def lean_threads():
+    """Let honest thread pools fit under an address-space limit (RLIMIT_AS, minimal isolation),
+    which counts each thread's stack (8 MB by default) and each malloc arena (64 MB)."""
+    threading.stack_size(LEAN_THREAD_STACK)
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, LEAN_ARENAS)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+class OutStream:
+    """The student's ``sys.stdout``/``sys.stderr``: writes for which ``quiet()`` is true (see
+    :meth:`Worker.quiet`) are dropped, so a loop printing in the background neither fills
+    the captured output nor interleaves with the checks' calls."""
+
+    def __init__(self, stream, quiet):
+        self._stream, self._quiet = stream, quiet
+
+    def write(self, text):
+        if self._quiet():
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def look_like_a_kernel():
+    """``sys.argv`` as in a Jupyter kernel (the real command line already is one's), and
+    delete this file and ``protocol.py`` when the launcher copied them into the cwd."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here == os.path.realpath(os.getcwd()):
+        stem = os.path.splitext(os.path.basename(__file__))[0]
+        for name in (os.path.basename(__file__), "protocol.py"):
+            os.unlink(os.path.join(here, name))
+        cache = os.path.join(here, "__pycache__")  # the bytecode runpy wrote for this file
+        for name in os.listdir(cache) if os.path.isdir(cache) else ():
+            if name.startswith(stem + "."):
+                os.unlink(os.path.join(cache, name))
+        if os.path.isdir(cache) and not os.listdir(cache):
+            os.rmdir(cache)
+    sys.argv = [os.path.join(site.getsitepackages()[0], KERNEL_LAUNCHER)] + sys.argv[1:]
+
+
 def flush_output():
     """Flush the student's stdout/stderr so captured output keeps its order."""
     for stream in (sys.stdout, sys.stderr):
@@ -337,7 +465,10 @@ def flush_output():
 
 
 def serve(sock, worker):
-    """Answer requests until the trusted side closes the socket."""
+    """Answer requests until the trusted side closes the socket. A child the student's code
+    forked gets no protocol socket; if it comes back here, it exits quietly."""
+    server = os.getpid()
+    os.register_at_fork(after_in_child=sock.close)
     while True:
         try:
             request = protocol.read_frame(sock)
@@ -351,21 +482,26 @@ def serve(sock, worker):
             except (KeyError, TypeError, ValueError) as exc:
                 reply = {"kind": "invalid", "why": f"malformed request: {exc!r}"}
             reply["id"] = request.get("id")
+        if os.getpid() != server:
+            os._exit(0)
         reply["flags"] = worker.observer.take()
         protocol.write_frame(sock, reply)
 
 
-def main(argv):
-    """Entry point: ``worker.py FD``."""
-    sock = socket.socket(fileno=int(argv[1]))
+def main():
+    """Entry point (see the module docstring)."""
+    sock = socket.socket(fileno=WORKER_FD)
+    os.set_inheritable(WORKER_FD, False)  # not for programs the student runs
+    look_like_a_kernel()
     sys.stdin = open(os.devnull)  # noqa: SIM115 -- lives as long as the process
-    readable = os.environ.get("DL4CV_SANDBOX_READABLE", "").split(os.pathsep) + sys.path
-    observer = Observer(readable + [sys.prefix, sys.base_prefix, "/usr", "/etc", "/proc", "/dev", "/sys"])
+    observer = Observer(sys.path + [sys.prefix, sys.base_prefix, "/usr", "/etc", "/proc", "/dev", "/sys"])
+    worker = Worker(observer)
+    sys.stdout, sys.stderr = OutStream(sys.stdout, worker.quiet), OutStream(sys.stderr, worker.quiet)
     builtins.get_ipython = lambda: (observer.flag("ipython"), IPythonStub())[1]
     sys.addaudithook(observer.audit)
     protocol.write_frame(sock, {"kind": "ready", "pid": os.getpid(), "flags": []})
-    serve(sock, Worker(observer))
+    serve(sock, worker)
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    main()

@@ -56,7 +56,7 @@ def _counter(text, key):
 class SandboxCgroups:
     """The memory and pids groups of one slot: create, observe, kill, remove."""
 
-    def __init__(self, name, memory_mb, processes):
+    def __init__(self, name, memory_mb, tasks):
         self.dirs = {
             c: os.path.join(CGROUP_ROOT, c, own_cgroup(c).lstrip("/"), name) for c in CONTROLLERS
         }
@@ -69,7 +69,7 @@ class SandboxCgroups:
         self.memsw = os.path.exists(memsw)
         if self.memsw:
             _write(memsw, memory_mb * 2**20)
-        _write(os.path.join(self.dirs["pids"], "pids.max"), processes)
+        _write(os.path.join(self.dirs["pids"], "pids.max"), tasks)
 
     def procs_files(self):
         """The ``cgroup.procs`` files a process writes ``0`` to in order to join."""
@@ -81,6 +81,10 @@ class SandboxCgroups:
         for procs in self.procs_files():
             found.update(int(p) for p in _read(procs).split())
         return found
+
+    def process_count(self):
+        """How many processes (not threads: ``cgroup.procs`` lists thread-group ids) the group holds."""
+        return len(_read(os.path.join(self.dirs["pids"], "cgroup.procs")).split())
 
     def counters(self):
         """``{"oom_kills": n, "pids_max_hits": n}`` so far."""

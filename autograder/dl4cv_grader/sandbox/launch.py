@@ -14,10 +14,19 @@ trusted side builds CONFIG_JSON (see ``sandbox/plan.py``); its keys:
     was killed), so killing it (SIGKILL) kills pid 1 (``PDEATHSIG``) and with it every
     process in the namespace.
 
-    ``"minimal"``: set rlimits, chdir to the scratch directory and exec (the trusted side
-    started us in a new session so it can kill the process group).
+    ``"minimal"``: set rlimits, fork (the parent waits and exits like the child, so that the
+    worker's parent is this retitled launcher, not the grader), chdir to the scratch directory
+    and exec (the trusted side started us in a new session so it can kill the process group).
+
+In both modes the launcher first overwrites its own command line with ``title`` (what
+``/proc/<ppid>/cmdline`` shows the worker: the grader's config must not be readable there),
+moves the protocol socket ``fd`` to ``WORKER_FD`` (the worker finds it there, not in argv),
+and copies ``worker_files`` (``{name: host path}``, read before any namespace is entered)
+into the worker's cwd as the sandbox user; the worker deletes them once loaded.
+
 ``cgroups``, ``root``, ``binds``, ``symlinks``, ``devices``, ``hide``, ``scratch``,
-``scratch_mb``, ``uid``, ``gid``, ``hostname``, ``rlimits``, ``env``, ``argv``, ``cwd``.
+``scratch_dirs``, ``scratch_mb``, ``uid``, ``gid``, ``hostname``, ``rlimits``, ``env``,
+``argv``, ``cwd``, ``fd``, ``title``, ``worker_files``.
 
 Setup failures exit with status 121 and a message on stderr.
 """
@@ -29,6 +38,7 @@ import signal
 import sys
 
 SETUP_FAILED = 121
+WORKER_FD = 3  # where the worker finds its end of the protocol socket
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -36,6 +46,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+PR_SET_MM, PR_SET_MM_ARG_END = 35, 9
 SYS_PIVOT_ROOT = 155  # x86_64
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -91,8 +102,9 @@ def build_root(cfg):
     os.makedirs(scratch)
     mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
           f"size={cfg['scratch_mb']}m,mode=700,uid={cfg['uid']},gid={cfg['gid']}")
-    os.mkdir(os.path.join(scratch, "tmp"), 0o700)
-    os.chown(os.path.join(scratch, "tmp"), cfg["uid"], cfg["gid"])
+    for name in cfg["scratch_dirs"]:
+        os.mkdir(os.path.join(scratch, name), 0o700)
+        os.chown(os.path.join(scratch, name), cfg["uid"], cfg["gid"])
     mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
@@ -119,6 +131,34 @@ def set_rlimits(limits):
         resource.setrlimit(getattr(resource, name), (soft, hard))
 
 
+def retitle(words):
+    """Replace this process's command line (``/proc/self/cmdline``, inherited by forks) with
+    ``words``, in place: CPython keeps its own copy of argv, so the original memory is free.
+    The area is shrunk to fit where we may (CAP_SYS_RESOURCE), else padded with NULs (which
+    read as empty arguments)."""
+    with open("/proc/self/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    start, end = int(fields[45]), int(fields[46])  # fields 48 and 49: arg_start, arg_end
+    title = b"\0".join(os.fsencode(w) for w in words)[: end - start - 1] + b"\0"
+    ctypes.memmove(start, title.ljust(end - start, b"\0"), end - start)
+    _libc.prctl(PR_SET_MM, PR_SET_MM_ARG_END, ctypes.c_ulong(start + len(title)), 0, 0)  # best effort
+
+
+def move_socket(fd):
+    """Put the protocol socket on ``WORKER_FD`` (inheritable) and close ``fd``."""
+    if fd != WORKER_FD:
+        os.dup2(fd, WORKER_FD)
+        os.close(fd)
+    os.set_inheritable(WORKER_FD, True)
+
+
+def place_worker_files(files):
+    """Write ``{name: bytes}`` into the cwd, readable only by the sandbox user."""
+    for name, data in files.items():
+        with open(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+            f.write(data)
+
+
 def _exit_like(status):
     """Exit with the wait ``status`` of a child (``128 + signal`` if it was killed)."""
     os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
@@ -142,15 +182,14 @@ def full(cfg):
             f.write("0")
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    fd = int(cfg["argv"][-1])
-    fork_and_wait(fd)
+    fork_and_wait(WORKER_FD)
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
     _check(_libc.sethostname(cfg["hostname"].encode(), len(cfg["hostname"])), "sethostname")
     build_root(cfg)
     enter_root(cfg["root"])
     set_rlimits(cfg["rlimits"])
     drop_privileges(cfg["uid"], cfg["gid"])
-    fork_and_wait(fd)
+    fork_and_wait(WORKER_FD)
 
 
 def main(argv):
@@ -158,11 +197,19 @@ def main(argv):
     cfg = json.loads(argv[1])
     os.umask(0o022)
     try:
+        retitle(cfg["title"])
+        move_socket(cfg["fd"])
+        files = {}
+        for name, path in cfg["worker_files"].items():
+            with open(path, "rb") as f:
+                files[name] = f.read()
         if cfg["mode"] == "full":
             full(cfg)
         else:
             set_rlimits(cfg["rlimits"])
+            fork_and_wait(WORKER_FD)
         os.chdir(cfg["cwd"])
+        place_worker_files(files)
         os.execve(cfg["argv"][0], cfg["argv"], cfg["env"])
     except OSError as exc:
         print(f"dl4cv sandbox setup failed: {exc}", file=sys.stderr, flush=True)

@@ -14,7 +14,11 @@ class Limits:
         waits just under the per-call limit in every call cannot stretch a check) -> ``timeout``.
     wall_seconds_total: wall clock for grading one notebook, restarts included; checks not
         started by then are ``timeout`` without running.
-    processes: tasks (processes and threads) at once (cgroup ``pids``, plus RLIMIT_NPROC).
+    processes: processes at once (full isolation with cgroups: the grader watches the group's
+        process list and kills the sandbox when it holds more -> ``crash``, ``limit:processes``).
+    tasks: processes and threads together at once (cgroup ``pids``, plus RLIMIT_NPROC, which
+        the kernel also counts per thread): sized so that BLAS, thread pools and libraries that
+        start threads always fit, while a flood of threads or a fork bomb stops here.
     file_mb: largest file the sandbox may write (RLIMIT_FSIZE).
     scratch_mb: size of the scratch tmpfs (full isolation).
     output_kb: stdout and stderr kept, each; the rest is counted and dropped.
@@ -26,7 +30,8 @@ class Limits:
     wall_seconds_setup: float = 60.0
     wall_seconds_per_check: float = 60.0
     wall_seconds_total: float = 600.0
-    processes: int = 64
+    processes: int = 32
+    tasks: int = 512
     file_mb: int = 64
     scratch_mb: int = 256
     output_kb: int = 256

@@ -2,30 +2,30 @@
 
 Full isolation builds the sandbox's root filesystem from an allow-list (see
 :func:`full_binds`): the system directories, the Python installation and virtualenv, the
-``dl4cv`` library, the worker's two files, and any ``exposed_paths`` (e.g. a dataset), all
+``dl4cv`` library and any ``exposed_paths`` (e.g. a dataset), all
 read-only. Nothing else of the host exists inside: not the autograder, solutions, the
 gradebook, other submissions, /root, /home or /tmp. ``hidden_paths`` that lie *inside* an
 exposed directory are covered: a directory with an empty tmpfs, a file with ``/dev/null``
 (see :func:`module_paths` for hiding library modules a task must not delegate to).
 """
-import atexit
-import functools
 import importlib.util
 import os
-import shutil
 import sys
-import tempfile
 
 from . import slots
 
-WORKER_FILES = ("worker.py", "protocol.py")
-SANDBOX_WORKER_DIR = "/opt/dl4cv-worker"
-SCRATCH = "/scratch"
+WORKER_MODULE = "ipykernel_launcher"
+SCRATCH = "/home/student"  # the scratch tmpfs: HOME; the worker's cwd is WORK below it
+WORK = SCRATCH + "/work"
+HOSTNAME = "localhost"
+NPROC_MARGIN = 8
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
 DEV_LINKS = (("/proc/self/fd", "/dev/fd"), ("/proc/self/fd/0", "/dev/stdin"),
              ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr"))
+#: Minimal isolation finds a sandbox's processes by this variable (a name Jupyter kernels have).
+MARKER = "JPY_PARENT_PID"
 #: Passed through from the grader's environment when set.
 PASSED_ENV = ("DL4CV_SMOKE",)
 THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -44,17 +44,29 @@ MINIMAL_MISSING = (
 )
 
 
-@functools.lru_cache(maxsize=None)
-def worker_dir():
-    """A world-readable directory holding copies of ``worker.py`` and ``protocol.py``."""
-    directory = tempfile.mkdtemp(prefix="dl4cv-worker-")
-    os.chmod(directory, 0o755)
+def worker_files():
+    """``{name in the worker's cwd: host path}``: the worker runs as ``python -m
+    ipykernel_launcher`` from its cwd (as a Jupyter kernel is started) and deletes both files
+    once it has loaded them."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for name in WORKER_FILES:
-        shutil.copyfile(os.path.join(package, name), os.path.join(directory, name))
-        os.chmod(os.path.join(directory, name), 0o644)
-    atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    return directory
+    return {WORKER_MODULE + ".py": os.path.join(package, "worker.py"),
+            "protocol.py": os.path.join(package, "protocol.py")}
+
+
+def worker_argv(home, token):
+    """The worker's command line: a Jupyter kernel's (``/proc/self/cmdline`` shows it)."""
+    return [sys.executable, "-m", WORKER_MODULE, "-f", connection_file(home, token)]
+
+
+def connection_file(home, token):
+    """A kernel connection file path, as Jupyter passes one to each kernel (never created)."""
+    kernel = f"{token[:8]}-{token[8:12]}-4{token[13:16]}-a{token[17:20]}-{token[20:32]}"
+    return os.path.join(home, ".local", "share", "jupyter", "runtime", f"kernel-{kernel}.json")
+
+
+def launcher_title():
+    """What the launcher (the worker's parent) shows as its command line: a Jupyter server's."""
+    return [sys.executable, os.path.join(os.path.dirname(sys.executable), "jupyter-lab")]
 
 
 def default_hidden_paths():
@@ -104,7 +116,6 @@ def full_binds(exposed_paths):
     prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
     for path in sorted(prefixes) + library_dirs() + [os.path.realpath(p) for p in exposed_paths]:
         binds.append((path, path))
-    binds.append((worker_dir(), SANDBOX_WORKER_DIR))
     return binds, links
 
 
@@ -113,16 +124,17 @@ def _inside_any(path, parents):
 
 
 def base_env(home, extra):
-    """The sandbox's whole environment (nothing else is inherited)."""
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": os.path.join(home, "tmp"),
-           "NUMBA_CACHE_DIR": os.path.join(home, ".cache", "numba"), "MPLBACKEND": "Agg",
-           "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", **THREAD_ENV}
+    """The sandbox's whole environment (nothing else is inherited). Nothing in it names the
+    grader: it is what a local session could have (see "What graded code can observe")."""
+    env = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+           "HOME": home, "NUMBA_CACHE_DIR": os.path.join(home, ".cache", "numba"), "MPLBACKEND": "Agg",
+           "LANG": "C.UTF-8", **THREAD_ENV}
     env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     env.update(extra)
     return env
 
 
-def full_config(limits, slot, cgroup, fd, hidden_paths, exposed_paths):
+def full_config(limits, slot, cgroup, fd, token, hidden_paths, exposed_paths):
     """Launcher configuration and description for full isolation in ``slot``."""
     binds, links = full_binds(exposed_paths)
     sources = [source for source, _ in binds]
@@ -131,30 +143,38 @@ def full_config(limits, slot, cgroup, fd, hidden_paths, exposed_paths):
     os.makedirs(root, mode=0o700, exist_ok=True)
     rlimits = {
         "RLIMIT_CPU": [limits.cpu_seconds, limits.cpu_seconds + 2],
-        "RLIMIT_NPROC": [limits.processes, limits.processes],
+        # The backstop for hosts without cgroups; with them, a little above pids.max, so the
+        # cgroup (whose hits the grader sees: ``limit:pids``) is what stops a flood.
+        "RLIMIT_NPROC": [limits.tasks + (NPROC_MARGIN if cgroup else 0)] * 2,
         "RLIMIT_FSIZE": [limits.file_mb * 2**20] * 2,
         "RLIMIT_CORE": [0, 0],
     }
     if cgroup is None:
         rlimits["RLIMIT_AS"] = [limits.memory_mb * 2**20] * 2
-    readable = os.pathsep.join([target for _, target in binds])
     if not any(_inside_any(target, ["/tmp"]) for _, target in binds):
-        links.append((SCRATCH + "/tmp", "/tmp"))
+        links.append((SCRATCH + "/.tmp", "/tmp"))
     config = {
         "mode": "full", "cgroups": cgroup.procs_files() if cgroup else [], "root": root,
         "binds": binds, "symlinks": links + list(DEV_LINKS),
         "devices": list(DEVICES), "hide": [h for h in hide if _inside_any(h, sources)],
-        "scratch": SCRATCH, "scratch_mb": limits.scratch_mb, "uid": slot.uid, "gid": slot.uid,
-        "hostname": "sandbox", "rlimits": rlimits, "cwd": SCRATCH,
-        "env": base_env(SCRATCH, {"DL4CV_SANDBOX_READABLE": readable}),
-        "argv": [sys.executable, "-I", os.path.join(SANDBOX_WORKER_DIR, "worker.py"), str(fd)],
+        "scratch": SCRATCH, "scratch_dirs": [".tmp", "work"], "scratch_mb": limits.scratch_mb,
+        "uid": slot.uid, "gid": slot.uid, "hostname": HOSTNAME, "rlimits": rlimits, "cwd": WORK,
+        "env": base_env(SCRATCH, {}), "argv": worker_argv(SCRATCH, token), "fd": fd,
+        "title": launcher_title(), "worker_files": worker_files(),
     }
     memory = (f"memory cgroup {limits.memory_mb} MB" + (" incl. swap" if cgroup and cgroup.memsw else "")
               if cgroup else f"address space {limits.memory_mb} MB per process (no cgroups)")
     description = FULL_DESCRIPTION.format(
         uid=slot.uid, scratch_mb=limits.scratch_mb, memory=memory,
-        processes=limits.processes if cgroup else "unavailable", cpu=limits.cpu_seconds, file_mb=limits.file_mb)
+        processes=f"{limits.tasks} tasks, watched {limits.processes} processes" if cgroup else "unavailable",
+        cpu=limits.cpu_seconds, file_mb=limits.file_mb)
     return config, description
+
+
+def marker_value(token):
+    """The value of ``MARKER`` for sandbox ``token``: a number above any pid (Linux pids are
+    at most 2**22), so it never equals a real Jupyter server's."""
+    return str(10**12 + int(token, 16) % 10**12)
 
 
 def minimal_config(limits, scratch, fd, token):
@@ -168,8 +188,8 @@ def minimal_config(limits, scratch, fd, token):
             "RLIMIT_FSIZE": [limits.file_mb * 2**20] * 2,
             "RLIMIT_CORE": [0, 0],
         },
-        "env": base_env(scratch, {"DL4CV_SANDBOX_TOKEN": token, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}),
-        "argv": [sys.executable, "-I", os.path.join(worker_dir(), "worker.py"), str(fd)],
+        "env": base_env(scratch, {MARKER: marker_value(token), "TMPDIR": os.path.join(scratch, "tmp")}),
+        "argv": worker_argv(scratch, token), "fd": fd, "title": launcher_title(), "worker_files": worker_files(),
     }
     description = (f"minimal: rlimits (address space {limits.memory_mb} MB, cpu {limits.cpu_seconds}s, "
                    f"file {limits.file_mb} MB, no core dumps), scratch cwd, stdin closed, process-group kill; "

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from .. import protocol
@@ -28,6 +29,8 @@ from .slots import Slot
 
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch.py")
 SETUP_FAILED = 121
+OWN_PROCESSES = 3  # the launcher, init and the worker (full isolation)
+PROCESS_POLL_SECONDS = 0.05
 _SIGNAL_KINDS = {signal.SIGXCPU: ("timeout", "CPU time limit"), signal.SIGXFSZ: ("crash", "file size limit")}
 
 
@@ -64,8 +67,9 @@ class Sandbox:
         self.mode = resolve_isolation(isolation)
         self.slot = self.cgroup = self.scratch = self.proc = self.sock = None
         self.flags = []
-        self.token = secrets.token_hex(8)
+        self.token = secrets.token_hex(16)
         self._counters = {"oom_kills": 0, "pids_max_hits": 0}
+        self._too_many_processes = threading.Event()
         self._next_id = 0
         parent_sock, child_sock = socket.socketpair()
         try:
@@ -87,6 +91,8 @@ class Sandbox:
         self.proc.stdout.close()
         self.proc.stderr.close()
         self._await_ready()
+        if self.cgroup is not None:
+            threading.Thread(target=self._watch_processes, args=(self.cgroup,), daemon=True).start()
 
     def _configure(self, fd, hidden_paths, exposed_paths):
         """Take a slot and cgroups (full) or a scratch dir (minimal); return the launcher config."""
@@ -95,12 +101,14 @@ class Sandbox:
             self.slot = Slot()
             if cgroups.available():
                 self.cgroup = cgroups.SandboxCgroups(f"dl4cv-sandbox-{self.slot.number}",
-                                                     self.limits.memory_mb, self.limits.processes)
-            config, self.description = plan.full_config(self.limits, self.slot, self.cgroup, fd,
+                                                     self.limits.memory_mb, self.limits.tasks)
+            config, self.description = plan.full_config(self.limits, self.slot, self.cgroup, fd, self.token,
                                                          hidden, exposed_paths)
+            self.readable = [target for _, target in config["binds"]]
         else:
-            self.scratch = tempfile.mkdtemp(prefix="dl4cv-scratch-")
+            self.scratch = tempfile.mkdtemp()  # a name like any temporary directory's
             config, self.description = plan.minimal_config(self.limits, self.scratch, fd, self.token)
+            self.readable = []
         return config
 
     def _await_ready(self):
@@ -113,6 +121,28 @@ class Sandbox:
         if type(hello) is not dict or hello.get("kind") != "ready":
             self.close()
             raise SandboxSetupError(f"unexpected first message from the sandbox: {str(hello)[:200]}")
+        # Told over the socket, not the environment: nothing the student's code reads names the grader.
+        try:
+            self.request({"op": "configure", "readable": self.readable, "lean_threads": self.cgroup is None},
+                         self.limits.wall_seconds_setup)
+        except (CallTimeout, SandboxDied) as exc:
+            self.close()
+            raise SandboxSetupError(f"the sandbox did not start ({exc}); stderr: {self.stderr.text()[-2000:]}") from None
+
+    def _watch_processes(self, cgroup):
+        """Kill the sandbox when its cgroup holds more than ``limits.processes`` processes.
+
+        The pids cgroup counts threads too, so it is sized for threads (``limits.tasks``);
+        this is the separate cap on processes. It polls, so a fork bomb may reach the tasks
+        limit first: that one is the hard bound.
+        """
+        allowed = self.limits.processes + OWN_PROCESSES
+        while self.cgroup is cgroup and self.proc.returncode is None:
+            if cgroup.process_count() > allowed:
+                self._too_many_processes.set()
+                cgroup.kill()
+                return
+            time.sleep(PROCESS_POLL_SECONDS)
 
     def _receive(self, timeout, deadline=None):
         """One frame, complete within ``timeout`` seconds (or by ``deadline``) in total."""
@@ -140,6 +170,9 @@ class Sandbox:
             reply = self._receive(timeout, deadline)
         except (socket.timeout, TimeoutError):
             self.kill()
+            hit = self.observe_limits()
+            if "limit:memory" in hit:  # killed for memory while the clock ran: memory, not time
+                raise SandboxDied("memory", f"{self.limits.memory_mb} MB", hit) from None
             raise CallTimeout(timeout) from None
         except (EOFError, OSError):
             raise self._death() from None
@@ -163,6 +196,8 @@ class Sandbox:
         hit = self.observe_limits()
         if "limit:memory" in hit:
             return SandboxDied("memory", f"{self.limits.memory_mb} MB", hit)
+        if "limit:processes" in hit:
+            return SandboxDied("crash", f"more than {self.limits.processes} processes at once", hit)
         signum = code - 128 if code is not None and code > 128 else (-code if code and code < 0 else None)
         if signum in _SIGNAL_KINDS:
             kind, detail = _SIGNAL_KINDS[signum]
@@ -172,13 +207,17 @@ class Sandbox:
         return SandboxDied("crash", f"exit status {code}", hit)
 
     def observe_limits(self):
-        """New ``limit:*`` flags since the last call (memory OOM kills, pids limit hits)."""
+        """New ``limit:*`` flags since the last call (memory OOM kills, pids limit hits, the
+        process cap)."""
         if self.cgroup is None:
             return []
         now = self.cgroup.counters()
         hit = [flag for key, flag in (("oom_kills", "limit:memory"), ("pids_max_hits", "limit:pids"))
                if now[key] > self._counters[key]]
         self._counters = now
+        if self._too_many_processes.is_set():
+            self._too_many_processes.clear()
+            hit.append("limit:processes")
         self.flags.extend(f for f in hit if f not in self.flags)
         return hit
 
@@ -186,7 +225,7 @@ class Sandbox:
         """True if processes other than the worker (and its launcher and init) are still alive."""
         if self.cgroup is not None:
             return len(self.cgroup.pids() - {self.proc.pid}) > 2
-        return any(pid != self.proc.pid for pid in marked_processes(self.token))
+        return len(marked_processes(self.token)) > 1  # the worker carries the marker, the launcher not
 
     def kill(self):
         """SIGKILL the whole sandbox (idempotent)."""
@@ -238,8 +277,8 @@ def _kill_quietly(pid, group=False):
 
 
 def marked_processes(token):
-    """Pids of this user's processes whose environment carries ``DL4CV_SANDBOX_TOKEN=token``."""
-    marker = f"DL4CV_SANDBOX_TOKEN={token}".encode()
+    """Pids of this user's processes whose environment carries the marker of sandbox ``token``."""
+    marker = f"{plan.MARKER}={plan.marker_value(token)}".encode()
     found = []
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if entry.isdigit():
