@@ -71,3 +71,14 @@ def test_warmup_compiles_every_kernel_for_the_course_dtypes():
     float64_only = {"hog._hog_kernel", "hue_histogram._hue_histogram_kernel"}
     for name, n_signatures in compiled.items():
         assert n_signatures >= (1 if name in float64_only else 2), name
+
+
+def test_warmup_reports_each_kernel_as_it_becomes_ready(capsys):
+    if JIT_OFF:
+        pytest.skip("NUMBA_DISABLE_JIT=1: there are no compiled kernels to report")
+    compiled = warmup.warmup(verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    total = len(compiled)
+    progress = [line for line in lines if line.startswith("kernel ")]
+    assert [line.split(":")[0] for line in progress] == [f"kernel {n} of {total}" for n in range(1, total + 1)]
+    assert sorted(line.split(": ")[1] for line in progress) == sorted(compiled)

@@ -1,8 +1,10 @@
 """``python -m dl4cv.data`` (or ``dl4cv-data``): list, fetch, import, verify, synthetic."""
 import argparse
+import errno
+import os
 import sys
 
-from dl4cv import config
+from dl4cv import config, shell
 from dl4cv.data.errors import DataError
 from dl4cv.data.registry import REGISTRY
 
@@ -42,7 +44,11 @@ def _fetch(args):
             continue
         if state.kind == "synthetic":
             print(f"{name}: SYNTHETIC stand-in in use (not the real data); "
-                  f"later, with internet: python -m dl4cv.data fetch {name}")
+                  f"later, with internet: {shell.module('dl4cv.data', 'fetch', name)}")
+    if failed:
+        print(f"\nOffline? {shell.module('dl4cv.data', 'fetch', '--fallback-synthetic', *failed)} "
+              f"installs labelled SYNTHETIC stand-ins instead (and says so wherever they are used).",
+              file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -57,7 +63,7 @@ def _import(args):
     nothing = not any(r.outcome in ("imported", "kept") for r in results)
     if nothing:
         print(f"Nothing imported from {args.source}: it must hold the original files "
-              f"(see python -m dl4cv.data list).", file=sys.stderr)
+              f"(see {shell.module('dl4cv.data', 'list')}).", file=sys.stderr)
     return 1 if named_failure or any_failure or nothing else 0
 
 
@@ -67,7 +73,7 @@ def _verify(args):
 
     names = args.datasets or [n for n in REGISTRY if dataset_status(n, args.data_dir).present]
     if not names:
-        print("No dataset is installed: python -m dl4cv.data fetch", file=sys.stderr)
+        print(f"No dataset is installed: {shell.module('dl4cv.data', 'fetch')}", file=sys.stderr)
         return 1
     bad = 0
     for name in names:
@@ -158,6 +164,21 @@ def main(argv=None):
     except DataError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        print(f"ERROR: {unwritable(args.data_dir, error)}", file=sys.stderr)
+        return 1
+
+
+def unwritable(data_dir, error):
+    """The message for a data directory this user cannot write to (e.g. a shared read-only one)."""
+    where = ("--data-dir" if data_dir else
+             "DL4CV_DATA_DIR" if os.environ.get("DL4CV_DATA_DIR", "").strip() else "the per-user cache")
+    return (f"cannot write to the data directory {data_dir or config.data_dir()} (set by {where}): "
+            f"{error.strerror} ({error.filename}). Reading data there works; to install data, "
+            f"ask whoever manages that folder, or point DL4CV_DATA_DIR at a folder of your own, "
+            f"e.g. export DL4CV_DATA_DIR=~/dl4cv-data, and run this again.")
 
 
 if __name__ == "__main__":
