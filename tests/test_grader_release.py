@@ -70,3 +70,55 @@ def test_an_install_without_the_course_files_says_to_use_a_clone(tmp_path, monke
     (tmp_path / "solutions").mkdir()  # a clone whose release has not been made yet
     with pytest.raises(FileNotFoundError, match="run `dl4cv-grade release a1` first"):
         manifest.load("a1", tmp_path / "autograder" / "manifests")
+
+
+def _filled_knn(repo):
+    """assignments/a1/knn.ipynb of ``repo`` filled in with the reference answers (a student's work)."""
+    from dl4cv_grader import nbhygiene, samples
+
+    path = repo / "assignments" / "a1" / "knn.ipynb"
+    text = nbhygiene.dumps(samples.fill(samples.released(repo=repo), samples.reference_sources(repo=repo)))
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+@pytest.mark.slow
+def test_release_keeps_a_copy_of_a_filled_in_released_notebook(tmp_path):
+    repo = _copy_repo(tmp_path)
+    committed = (repo / "assignments" / "a1" / "knn.ipynb").read_text()
+    path, filled = _filled_knn(repo)
+    result = release("a1", repo=repo)
+    assert path.read_text() == committed  # the release is restored ...
+    copy = result.kept[path]  # ... and the student's work kept, outside the tracked tree
+    assert copy.read_text() == filled and copy.is_relative_to(repo / ".work")
+    assert copy.name.startswith("knn.ipynb.local-") and copy.suffix == ".ipynb"
+    assert list(result.kept) == [path]  # the untouched notebooks were not copied
+
+
+@pytest.mark.slow
+def test_release_replaces_what_an_earlier_release_wrote_without_keeping_copies(tmp_path):
+    repo = _copy_repo(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+                   cwd=repo, check=True)
+    src = repo / "solutions" / "a1" / "knn.ipynb"
+    for old, new in (("k-nearest neighbours", "k nearest neighbours"),  # vs the committed file
+                     ("k nearest neighbours", "k-nearest-neighbours")):  # vs the recorded fingerprint
+        src.write_text(src.read_text().replace(old, new, 1))
+        result = release("a1", repo=repo)
+        assert repo / "assignments" / "a1" / "knn.ipynb" in result.written and result.kept == {}
+
+
+@pytest.mark.slow
+def test_fresh_view_ignores_a_filled_in_working_tree(tmp_path):
+    from dl4cv_grader import samples
+    from dl4cv_grader.release import fresh_view
+
+    repo = _copy_repo(tmp_path / "repo")
+    committed = (repo / "assignments" / "a1" / "knn.ipynb").read_text()
+    _filled_knn(repo)
+    view = fresh_view("a1", tmp_path / "view", repo=repo)
+    assert (view / "assignments" / "a1" / "knn.ipynb").read_text() == committed
+    blank = samples.make("blank", tmp_path / "sub", repo=view).path.read_text()
+    assert blank == committed and "raise NotImplementedError" in blank
