@@ -108,7 +108,7 @@ def _synthetic(args):
 def build_parser():
     names = ", ".join(REGISTRY)
     parser = argparse.ArgumentParser(
-        prog="python -m dl4cv.data",
+        prog=shell.module("dl4cv.data"),
         description="Get the course's datasets: download (verified), import from a folder, or "
                     f"generate labelled synthetic stand-ins. Datasets: {names}.")
     parser.add_argument("--data-dir", metavar="DIR", default=None,
