@@ -154,3 +154,20 @@ def test_reading_data_from_a_read_only_dir_just_works(read_only_data):
     run = read_only_data(["-W", "ignore", "-c", code])
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "(25, 224, 224, 3)"
+
+
+def test_missing_only_keeps_an_installed_partial_set_without_a_failed_download(data_dir, monkeypatch, capsys):
+    """setup.sh --from DIR: after the import, only what is still missing is downloaded."""
+    import dataclasses
+
+    from dl4cv.data.registry import REGISTRY
+
+    assert main(["synthetic", "imagenet_val"]) == 0
+    remote = dataclasses.replace(REGISTRY["imagenet_val"].archives[0], urls=("http://127.0.0.1:9/x.npz",))
+    monkeypatch.setitem(REGISTRY, "imagenet_val", dataclasses.replace(REGISTRY["imagenet_val"], archives=(remote,)))
+    capsys.readouterr()
+    assert main(["fetch", "--fallback-synthetic", "--missing-only", "--no-progress", "imagenet_val"]) == 0
+    out = capsys.readouterr()
+    assert "Could not download" not in out.out + out.err
+    assert "imagenet_val: keeping the installed synthetic set" in out.out
+    assert shell.module("dl4cv.data", "fetch", "imagenet_val") in out.out

@@ -32,9 +32,15 @@ def _list(args):
 
 def _fetch(args):
     from dl4cv.data.download import fetch
+    from dl4cv.data.status import dataset_status
 
     failed = []
     for name in args.datasets or DEFAULT_FETCH:
+        state = dataset_status(name, args.data_dir) if name in REGISTRY else None
+        if args.missing_only and state is not None and state.present:
+            print(f"{name}: keeping the installed {state.kind} set at {state.path}"
+                  + (f" (later, with internet: {state.fix})" if state.fix else ""))
+            continue
         try:
             state = fetch(name, args.data_dir, fallback_synthetic=args.fallback_synthetic,
                           force=args.force, progress=not args.no_progress)
@@ -128,6 +134,9 @@ def build_parser():
                    help="when a download fails and nothing is installed, generate the "
                         "synthetic stand-in")
     p.add_argument("--force", action="store_true", help="download even if real data is installed")
+    p.add_argument("--missing-only", action="store_true",
+                   help="download only datasets with nothing installed; keep partial or synthetic "
+                        "sets as they are (after an import --from DIR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_fetch)
 
