@@ -63,11 +63,12 @@ main_job() {
   say "Checking the a1 release and grading the sample submissions"
   "$PY" -m dl4cv_grader.cli demo
   "$PY" -c 'import dl4cv.env; dl4cv.env.check()'
-  say "Ready. From this folder (no need to activate $VENV):"
-  echo "  students:    $VENV/bin/python -m dl4cv.start a1      # your own copy in ~/dl4cv-work/a1"
-  echo "               $VENV/bin/jupyter lab ~/dl4cv-work/a1"
-  echo "  instructors: $VENV/bin/dl4cv-grade course init       # your course folder, ~/dl4cv-course"
-  echo "  tests:       bash setup.sh test   (quick run: bash setup.sh test -m \"not slow\")"
+  bin="$(cd "$VENV/bin" && pwd)"
+  say "Ready. From any folder, with nothing to activate:"
+  echo "  students:    $bin/python -m dl4cv.start a1    # your own copy in ~/dl4cv-work/a1"
+  echo "               $bin/jupyter lab ~/dl4cv-work/a1"
+  echo "  instructors: $bin/dl4cv-grade course init     # your course folder, ~/dl4cv-course"
+  echo "  tests (here): bash setup.sh test    (quick run: bash setup.sh test -m \"not slow\")"
 }
 
 case "${1:-}" in

@@ -32,6 +32,7 @@ def test_a_users_threading_layer_is_kept():
     assert _run(code, {"NUMBA_THREADING_LAYER": "omp"}) == "omp"
 
 
+@pytest.mark.slow
 def test_read_only_install_caches_kernels_per_user(tmp_path):
     # A copy of the package whose kernels/__pycache__ cannot become a folder (a file is in
     # the way: unwritable even for root), with the per-user cache under XDG_CACHE_HOME.

@@ -118,7 +118,7 @@ def cmd_hygiene(args):
             bad += 1
             print(f"{path}: {problem}")
     if bad:
-        print("run `dl4cv-grade hygiene --fix` to normalise")
+        print(f"run `{shell.script('dl4cv-grade')} hygiene --fix` to normalise")
     return 1 if bad else 0
 
 

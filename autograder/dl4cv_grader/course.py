@@ -14,7 +14,6 @@ from pathlib import Path
 
 from dl4cv import shell
 
-from dl4cv_grader import gradebook
 from dl4cv_grader.manifest import REPO
 
 DEFAULT = Path("~/dl4cv-course")
@@ -61,6 +60,8 @@ def assignments(repo=REPO):
 
 def init(folder=None, repo=REPO):
     """Make (or update) a course folder and record every assignment in its gradebook; -> its path."""
+    from dl4cv_grader import gradebook  # nbgrader: only when a course is made
+
     repo = Path(repo).resolve()
     folder = Path(folder or DEFAULT).expanduser().resolve()
     _check_outside_repo(folder, repo)

@@ -1,10 +1,9 @@
 """Commands as the user can paste them into a plain shell, with no virtual environment active.
 
 Every command that dl4cv prints or documents is written with these helpers: inside a virtual
-environment (``bash setup.sh`` makes ``.venv``) they name its interpreter and scripts by path,
-e.g. ``.venv/bin/python -m dl4cv.data fetch``; elsewhere (Colab, a system install) the plain
-``python`` and script names, which are then on PATH. A path under the current folder is printed
-relative to it, any other path in full.
+environment (``bash setup.sh`` makes ``.venv``) they name its interpreter and scripts by their
+full path, e.g. ``/home/me/dl4cv/.venv/bin/python -m dl4cv.data fetch``; elsewhere (Colab, a
+system install) the plain ``python`` and script names, which are then on PATH.
 """
 import os
 import shlex
@@ -18,13 +17,8 @@ def in_venv():
 
 
 def _shown(path):
-    """``path`` relative to the current folder when it lies below it, else absolute; quoted."""
-    path = Path(path).absolute()
-    try:
-        text = str(path.relative_to(Path.cwd()))
-    except ValueError:
-        text = str(path)
-    return shlex.quote(text)
+    """``path`` in full (it works after any ``cd``), quoted for the shell."""
+    return shlex.quote(str(Path(path).absolute()))
 
 
 def python():
