@@ -18,6 +18,7 @@ for code that must never read a working tree's copies (the demo's sample submiss
 """
 import datetime
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -49,10 +50,19 @@ class ReleaseResult:
 
 
 def alembic_on_path():
-    """nbgrader creates a gradebook by running the ``alembic`` script of its environment."""
+    """nbgrader creates a gradebook by running the ``alembic`` script of its environment.
+
+    It runs it (``alembic heads``, a new Python process: seconds under load) for every new
+    gradebook, and a release makes one; the schema version it asks for is fixed for the
+    installed nbgrader, so it is asked once per process and remembered.
+    """
+    import nbgrader.api
+
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
 def nbgrader_generate(assignment, repo, release_dir, course_dir):
