@@ -61,6 +61,7 @@ def test_a_course_made_by_init_is_used_from_its_folder_and_listed_by_formgrader(
     assert (folder / "autograded" / "ada" / "a1" / "knn.ipynb").is_file()
 
 
+@pytest.mark.slow  # a grader CLI process: 10-25 s under load
 def test_commands_outside_a_course_folder_say_how_to_make_one(tmp_path):
     run = _run(GRADE + ["grade", "a1"], cwd=tmp_path)
     assert run.returncode == 2 and "Traceback" not in run.stderr
