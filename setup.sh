@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dl4cv set-up. Two commands, run from the repository root:
-#   bash setup.sh            install into .venv, prepare data, release a1, grade the sample submissions
+#   bash setup.sh            install into .venv, prepare data, check a1's release, grade the samples
 #   bash setup.sh test       run the test suite (installs first if needed); extra args go to pytest
 # Options for the first form:  --from DIR   import datasets from a local folder instead of downloading
 set -euo pipefail
@@ -50,18 +50,25 @@ main_job() {
     esac
   done
   install
-  say "Compiling the Numba kernels into the cache"
+  say "Compiling the Numba kernels into the cache (first time: a few minutes)"
   "$PY" -m dl4cv.warmup
   say "Preparing the datasets"
   if [ -n "$from" ]; then
+    # What the folder holds is installed; only datasets still missing are downloaded.
     "$PY" -m dl4cv.data import --from "$from"
+    bash data_setup.sh fetch --fallback-synthetic --missing-only cifar10 mnist imagenet_val
+  else
+    bash data_setup.sh fetch --fallback-synthetic cifar10 mnist imagenet_val
   fi
-  bash data_setup.sh fetch --fallback-synthetic cifar10 mnist imagenet_val
-  say "Releasing assignment a1 and grading the sample submissions"
+  say "Checking the a1 release and grading the sample submissions"
   "$PY" -m dl4cv_grader.cli demo
   "$PY" -c 'import dl4cv.env; dl4cv.env.check()'
-  say "Ready. Open the first notebook with:  $VENV/bin/jupyter lab assignments/a1/knn.ipynb"
-  echo "Run the tests with:  bash setup.sh test"
+  bin="$(cd "$VENV/bin" && pwd)"
+  say "Ready. From any folder, with nothing to activate:"
+  echo "  students:    $bin/python -m dl4cv.start a1    # your own copy in ~/dl4cv-work/a1"
+  echo "               $bin/jupyter lab ~/dl4cv-work/a1"
+  echo "  instructors: $bin/dl4cv-grade course init     # your course folder, ~/dl4cv-course"
+  echo "  tests (here): bash setup.sh test    (quick run: bash setup.sh test -m \"not slow\")"
 }
 
 case "${1:-}" in

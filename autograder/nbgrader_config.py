@@ -1,9 +1,11 @@
-"""nbgrader configuration for dl4cv (read by ``dl4cv-grade release`` and by plain nbgrader).
+"""nbgrader settings shared by ``dl4cv-grade release`` and every course folder.
 
-The repository is the nbgrader course: ``solutions/`` is nbgrader's source directory and
-``assignments/`` its release directory. Grading does not use nbgrader's autograde (see
-docs/autograder.md); the gradebook lives in the course directory given to ``dl4cv-grade``
-(``--course-dir``), so start formgrader there for the manual questions.
+``release`` reads this file with the repository as nbgrader's course: ``solutions/`` is the
+source directory and ``assignments/`` the release directory. An instructor's course folder
+(``dl4cv-grade course init``) has its own nbgrader_config.py, which loads this one and sets
+the course root, its gradebook and ``solutions/`` as the source, so ``jupyter lab`` started
+there shows formgrader with the course. Grading does not use nbgrader's autograde (see
+docs/autograder.md).
 """
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from dl4cv import shell
 from dl4cv.data import (DataProvenanceWarning, get_CIFAR10_data, load_CIFAR10,
                         load_imagenet_val, load_mnist, status)
 from dl4cv.data.coco import SPECIAL_TOKENS, read_vocab
@@ -91,4 +92,4 @@ def test_env_check_reports_partial_and_missing(imported, capsys):
     out = capsys.readouterr().out
     assert info["datasets"]["cifar10"] == "real-partial" and "PARTIAL" in out
     assert info["datasets"]["coco_captioning"] == "missing"
-    assert info["fixes"]["coco_captioning"] == "python -m dl4cv.data fetch coco_captioning"
+    assert info["fixes"]["coco_captioning"] == shell.module("dl4cv.data", "fetch", "coco_captioning")

@@ -1,4 +1,5 @@
 """Scores into nbgrader's gradebook: idempotent writes, manual cells left for formgrader."""
+import pytest
 from nbgrader.api import Gradebook
 
 from dl4cv_grader import gradebook
@@ -12,6 +13,7 @@ def _record(student, score):
             "manual_cells": ["knn_q1", "knn_q2", "knn_q3"], "unanswered": ["knn_q2"]}
 
 
+@pytest.mark.slow
 def test_writes_are_idempotent_and_keep_manual_grades(tmp_path):
     gradebook.register("a1", tmp_path)
     gradebook.write_records(tmp_path, [_record("ann", 1.5), _record("bob", 3.0)])

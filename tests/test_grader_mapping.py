@@ -91,6 +91,7 @@ def test_unreadable_files_get_a_reason(tmp_path):
     assert "not_utf8" in notebook_io.read_submission(other).flags
 
 
+@pytest.mark.slow
 def test_size_caps(tmp_path):
     big = samples.make("huge_outputs", tmp_path).path
     sub = notebook_io.read_submission(big)

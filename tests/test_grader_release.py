@@ -13,7 +13,13 @@ from dl4cv_grader.release import release
 CLI = [sys.executable, "-m", "dl4cv_grader.cli"]
 
 
-def test_committed_release_is_up_to_date_via_the_cli():
+@pytest.mark.slow
+def test_committed_release_is_up_to_date_via_the_cli(tmp_path):
+    from dl4cv import start
+
+    folder, copied, _ = start.start("a1", tmp_path / "mine")  # a student's work, in its own copy
+    for name in copied:
+        (folder / name).write_text((folder / name).read_text().replace("raise NotImplementedError()", "pass"))
     run = subprocess.run(CLI + ["release", "a1", "--check"], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "up to date" in run.stdout
@@ -26,6 +32,7 @@ def _copy_repo(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_check_reports_an_out_of_date_release_and_release_fixes_it(tmp_path):
     repo = _copy_repo(tmp_path)
     assert release("a1", repo=repo, check=True).up_to_date
@@ -54,6 +61,7 @@ def test_manifest_contents():
     assert "np.sqrt(np.sum(diff * diff))" not in released
 
 
+@pytest.mark.slow
 def test_release_into_a_course_records_the_cells_in_its_gradebook(tmp_path):
     gradebook.register("a1", tmp_path)
     with Gradebook(gradebook.db_url(tmp_path)) as gb:
@@ -70,3 +78,52 @@ def test_an_install_without_the_course_files_says_to_use_a_clone(tmp_path, monke
     (tmp_path / "solutions").mkdir()  # a clone whose release has not been made yet
     with pytest.raises(FileNotFoundError, match="run `dl4cv-grade release a1` first"):
         manifest.load("a1", tmp_path / "autograder" / "manifests")
+
+
+def _filled_knn(repo):
+    """assignments/a1/knn.ipynb of ``repo`` filled in with the reference answers (a student's work)."""
+    from dl4cv_grader import nbhygiene, samples
+
+    path = repo / "assignments" / "a1" / "knn.ipynb"
+    text = nbhygiene.dumps(samples.fill(samples.released(repo=repo), samples.reference_sources(repo=repo)))
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+@pytest.mark.slow
+def test_a_filled_in_release_is_kept_by_release_and_ignored_by_the_demo(tmp_path):
+    from dl4cv_grader import samples
+    from dl4cv_grader.release import fresh_view
+
+    repo = _copy_repo(tmp_path / "repo")
+    committed = (repo / "assignments" / "a1" / "knn.ipynb").read_text()
+    path, filled = _filled_knn(repo)
+    view = fresh_view("a1", tmp_path / "view", repo=repo)  # what the demo builds its samples from
+    assert (view / "assignments" / "a1" / "knn.ipynb").read_text() == committed
+    blank = samples.make("blank", tmp_path / "sub", repo=view).path.read_text()
+    assert blank == committed and "raise NotImplementedError" in blank
+
+    result = release("a1", repo=repo)
+    assert path.read_text() == committed  # the release is restored ...
+    copy = result.kept[path]  # ... and the student's work kept, outside the tracked tree
+    assert copy.read_text() == filled and copy.is_relative_to(repo / ".work")
+    assert copy.name.startswith("knn.ipynb.local-") and copy.suffix == ".ipynb"
+    assert list(result.kept) == [path]  # the untouched notebooks were not copied
+
+
+def test_only_edits_that_no_release_made_are_kept(tmp_path):
+    from dl4cv_grader.release import _keep_local_edits, _sha256
+
+    path = tmp_path / "assignments" / "a1" / "knn.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_text("committed")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "release"]):
+        subprocess.run(git + args, check=True)
+    assert _keep_local_edits(path, "committed", tmp_path, {}) is None  # the committed release
+    fingerprints = {"assignments/a1/knn.ipynb": _sha256("released since")}
+    assert _keep_local_edits(path, "released since", tmp_path, fingerprints) is None  # the last release
+    path.write_text("a student's work")
+    copy = _keep_local_edits(path, "a student's work", tmp_path, fingerprints)
+    assert copy.read_text() == "a student's work"
+    assert copy.parent == tmp_path / ".work" / "kept" / "assignments" / "a1"

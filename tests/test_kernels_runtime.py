@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from dl4cv import warmup
 
@@ -31,6 +32,7 @@ def test_a_users_threading_layer_is_kept():
     assert _run(code, {"NUMBA_THREADING_LAYER": "omp"}) == "omp"
 
 
+@pytest.mark.slow
 def test_read_only_install_caches_kernels_per_user(tmp_path):
     # A copy of the package whose kernels/__pycache__ cannot become a folder (a file is in
     # the way: unwritable even for root), with the per-user cache under XDG_CACHE_HOME.
@@ -70,3 +72,14 @@ def test_warmup_compiles_every_kernel_for_the_course_dtypes():
     float64_only = {"hog._hog_kernel", "hue_histogram._hue_histogram_kernel"}
     for name, n_signatures in compiled.items():
         assert n_signatures >= (1 if name in float64_only else 2), name
+
+
+def test_warmup_reports_each_kernel_as_it_becomes_ready(capsys):
+    if JIT_OFF:
+        pytest.skip("NUMBA_DISABLE_JIT=1: there are no compiled kernels to report")
+    compiled = warmup.warmup(verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    total = len(compiled)
+    progress = [line for line in lines if line.startswith("kernel ")]
+    assert [line.split(":")[0] for line in progress] == [f"kernel {n} of {total}" for n in range(1, total + 1)]
+    assert sorted(line.split(": ")[1] for line in progress) == sorted(compiled)

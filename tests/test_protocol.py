@@ -61,6 +61,7 @@ def same(a, b):
         assert a == b
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(plain)
 def test_plain_data_round_trips_exactly(value):

@@ -202,6 +202,7 @@ def connect(host, port):
 '''
 
 
+@pytest.mark.slow
 @root_only
 def test_network_is_unreachable_under_full_isolation():
     listener = Listener()

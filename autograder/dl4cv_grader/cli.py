@@ -8,23 +8,29 @@
     dl4cv-grade self path/to/knn.ipynb [--assignment a1]
     dl4cv-grade hygiene [--fix] [PATH ...]
     dl4cv-grade demo [--course-dir DIR]
+    dl4cv-grade course init [DIR]
 
-The course directory (default: ``$DL4CV_COURSE_DIR``, else the current directory) holds
+The course folder (made by ``course init``; default: ``--course-dir``, else
+``$DL4CV_COURSE_DIR``, else the course folder at or above the current directory) holds
 nbgrader's layout: ``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db``, plus the
 results records in ``dl4cv_records/``. See docs/autograder.md.
 """
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from dl4cv import shell
+
+from dl4cv_grader import course as courses
 from dl4cv_grader import manifest as manifests
 from dl4cv_grader.manifest import REPO, ManifestError
 
 
 def _course(args):
-    return Path(args.course_dir or os.environ.get("DL4CV_COURSE_DIR") or ".").resolve()
+    return courses.find(args.course_dir)
 
 
 def cmd_release(args):
@@ -37,8 +43,12 @@ def cmd_release(args):
             return 0
         print(f"assignments/{args.assignment} is out of date with solutions/{args.assignment}:")
         print("\n".join(f"  {line}" for line in result.differences))
-        print(f"run `dl4cv-grade release {args.assignment}` and commit the result")
+        print(f"run `{shell.script('dl4cv-grade')} release {args.assignment}` and commit the result")
         return 1
+    for path, copy in result.kept.items():
+        print(f"{Path(path).relative_to(REPO)} held edits no release made (a student's work?): "
+              f"kept them in {copy} before replacing it. Students work in their own copies: "
+              f"{shell.module('dl4cv.start', args.assignment)}")
     for path in result.written:
         print(f"wrote {Path(path).relative_to(REPO)}")
     print(f"released {args.assignment}" + ("" if result.written else " (nothing changed)"))
@@ -108,29 +118,48 @@ def cmd_hygiene(args):
             bad += 1
             print(f"{path}: {problem}")
     if bad:
-        print("run `dl4cv-grade hygiene --fix` to normalise")
+        print(f"run `{shell.script('dl4cv-grade')} hygiene --fix` to normalise")
     return 1 if bad else 0
+
+
+DEMO_COURSE = REPO / "course" / "demo"
 
 
 def cmd_demo(args):
     from dl4cv_grader import samples
     from dl4cv_grader.batch import grade_batch
-
-    from dl4cv_grader.release import release
+    from dl4cv_grader.feedback import records
+    from dl4cv_grader.release import fresh_view, release
 
     state = release("a1", check=True)
     print("assignments/a1 is up to date with solutions/a1" if state.up_to_date else
-          "assignments/a1 is out of date: run `dl4cv-grade release a1`")
-    course = Path(args.course_dir or tempfile.mkdtemp(prefix="dl4cv-demo-course-")).resolve()
-    kinds = ("reference", "blank", "partial", "deleted", "patch_allclose")
-    for kind in kinds:
-        samples.make(kind, course / "submitted" / f"demo_{kind}" / "a1")
+          f"assignments/a1 is out of date: run `{shell.script('dl4cv-grade')} release a1`")
+    course = Path(args.course_dir).resolve() if args.course_dir else DEMO_COURSE
+    if course == DEMO_COURSE and courses.is_course(course):
+        shutil.rmtree(course)  # the demo's own folder: made afresh each time
+    courses.init(course)
+    with tempfile.TemporaryDirectory(prefix="dl4cv-demo-") as tmp:
+        view = fresh_view("a1", tmp)  # never the working tree's copies, which a student may fill in
+        for kind in ("reference", "blank", "partial", "deleted", "patch_allclose"):
+            samples.make(kind, course / "submitted" / f"demo_{kind}" / "a1", repo=view)
     grade_batch("a1", course, jobs=2, progress=lambda line: None)
-    from dl4cv_grader.feedback import records
-
     for record in records(course, "a1"):
         print(f"  {record['student']:22s} {record['score']:4g} / {record['max_score']:g}")
-    print(f"demo course: {course} (feedback: dl4cv-grade feedback a1 --course-dir {course})")
+    print(f"demo course: {course}\n"
+          f"  formgrader: cd {course} && {shell.script('jupyter')} lab\n"
+          f"  feedback:   {shell.script('dl4cv-grade')} feedback a1 --course-dir {course}")
+    return 0
+
+
+def cmd_course_init(args):
+    folder = courses.init(args.folder)
+    grade = shell.script("dl4cv-grade")
+    print(f"course folder: {folder} (assignments: {', '.join(courses.assignments())})\n"
+          f"Work inside it (or set DL4CV_COURSE_DIR={folder}):\n"
+          f"  cd {folder}\n"
+          f"  {grade} collect a1 --from export.zip\n"
+          f"  {grade} grade a1\n"
+          f"  {shell.script('jupyter')} lab      # formgrader lists this course")
     return 0
 
 
@@ -145,7 +174,8 @@ def parser():
         return s
 
     def course(s):
-        s.add_argument("--course-dir", help="nbgrader course folder (default: $DL4CV_COURSE_DIR or .)")
+        s.add_argument("--course-dir", help="course folder (default: $DL4CV_COURSE_DIR, else the one "
+                                             "made by `course init` at or above the current directory)")
 
     s = command("release", cmd_release, "generate assignments/<a> from solutions/<a> with nbgrader")
     s.add_argument("assignment")
@@ -180,7 +210,12 @@ def parser():
     s.add_argument("paths", nargs="*")
     s.add_argument("--fix", action="store_true")
     s = command("demo", cmd_demo, "check the a1 release and grade a few sample submissions")
-    course(s)
+    s.add_argument("--course-dir", help=f"course folder for the demo (default: {DEMO_COURSE}, made afresh)")
+    s = command("course", None, "make an instructor's course folder: course init [DIR]")
+    init = s.add_subparsers(dest="action", required=True, metavar="ACTION").add_parser(
+        "init", help="make (or update) a course folder with its own nbgrader_config.py")
+    init.add_argument("folder", nargs="?", help=f"where (default: {courses.DEFAULT})")
+    init.set_defaults(func=cmd_course_init)
     return p
 
 
@@ -188,7 +223,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ManifestError, ValueError, KeyError) as exc:
+    except (FileNotFoundError, FileExistsError, ManifestError, ValueError, KeyError) as exc:
         print(f"dl4cv-grade {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

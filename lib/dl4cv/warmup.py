@@ -18,34 +18,52 @@ from dl4cv.kernels.distances import pairwise_sq_dists
 DTYPES = (np.float32, np.float64)
 
 
-def _exercise(dtype):
-    """Run every fast layer forward and backward, and the distance kernel, once on tiny data."""
+def _steps():
+    """The exercises, each a function of a dtype that runs some fast layers once on tiny data."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 5, 6, 6)).astype(dtype)
-    b = np.zeros(2, dtype=dtype)
-    for channels, (HH, WW), conv_param in (
-        (5, (3, 3), {"stride": 1, "pad": 1}),  # Winograd (5 or more channels)
-        (2, (2, 2), {"stride": 2, "pad": 0}),  # im2col
-        (2, (3, 3), {"stride": 1, "pad": 1}),  # direct, compiled per filter width: 3 and 7
-        (2, (7, 7), {"stride": 1, "pad": 3}),
-    ):
-        w = rng.standard_normal((2, channels, HH, WW)).astype(dtype)
-        out, cache = fl.conv_forward_fast(x[:, :channels], w, b, conv_param)
-        fl.conv_backward_fast(out, cache)
-    w = rng.standard_normal((2, 2, 2, 2)).astype(dtype)  # transposed: col2im forward, im2col backward
-    out, cache = fl.conv_transpose_forward_fast(x[:, :2], w, b, {"stride": 2, "pad": 0})
-    fl.conv_transpose_backward_fast(out, cache)
-    for pool_param in (
-        {"pool_height": 2, "pool_width": 2, "stride": 2},  # max pooling's 2x2/2 kernels
-        {"pool_height": 3, "pool_width": 3, "stride": 1},  # the general ones
-    ):
-        for forward, backward in (
-            (fl.max_pool_forward_fast, fl.max_pool_backward_fast),
-            (fl.avg_pool_forward_fast, fl.avg_pool_backward_fast),
-        ):
-            out, cache = forward(x, pool_param)
+    x = rng.standard_normal((1, 5, 6, 6))
+
+    def conv(channels, HH, WW, conv_param):
+        def run(dtype):
+            w = rng.standard_normal((2, channels, HH, WW)).astype(dtype)
+            out, cache = fl.conv_forward_fast(x[:, :channels].astype(dtype), w,
+                                              np.zeros(2, dtype=dtype), conv_param)
+            fl.conv_backward_fast(out, cache)
+        return run
+
+    def transposed(dtype):  # col2im forward, im2col backward
+        w = rng.standard_normal((2, 2, 2, 2)).astype(dtype)
+        out, cache = fl.conv_transpose_forward_fast(x[:, :2].astype(dtype), w,
+                                                    np.zeros(2, dtype=dtype), {"stride": 2, "pad": 0})
+        fl.conv_transpose_backward_fast(out, cache)
+
+    def pool(forward, backward, pool_param):
+        def run(dtype):
+            out, cache = forward(x.astype(dtype), pool_param)
             backward(out, cache)
-    pairwise_sq_dists(x.reshape(2, -1), x.reshape(2, -1))
+        return run
+
+    def distances(dtype):
+        flat = x.astype(dtype).reshape(2, -1)  # (2, 90)
+        pairwise_sq_dists(flat, flat)
+
+    def features(dtype):  # the feature kernels are float64 only: dtype is not used
+        image = np.random.default_rng(0).integers(0, 256, (16, 16, 3)).astype(np.float64)
+        hog_feature(image)
+        color_histogram_hsv(image)
+
+    steps = [
+        conv(5, 3, 3, {"stride": 1, "pad": 1}),  # Winograd (5 or more channels)
+        conv(2, 2, 2, {"stride": 2, "pad": 0}),  # im2col
+        conv(2, 3, 3, {"stride": 1, "pad": 1}),  # direct, compiled per filter width: 3 and 7
+        conv(2, 7, 7, {"stride": 1, "pad": 3}),
+        transposed,
+    ]
+    for pool_param in ({"pool_height": 2, "pool_width": 2, "stride": 2},  # max pooling's 2x2/2 kernels
+                       {"pool_height": 3, "pool_width": 3, "stride": 1}):  # the general ones
+        steps += [pool(fl.max_pool_forward_fast, fl.max_pool_backward_fast, pool_param),
+                  pool(fl.avg_pool_forward_fast, fl.avg_pool_backward_fast, pool_param)]
+    return steps + [distances, features]
 
 
 def kernels():
@@ -64,13 +82,21 @@ def kernels():
 
 
 def warmup(verbose=False):
-    """Compile or load every kernel for float32 and float64; return ``kernels()`` afterwards."""
+    """Compile or load every kernel for float32 and float64; return ``kernels()`` afterwards.
+
+    With ``verbose``, prints ``kernel n of m: name`` as each kernel becomes ready (the first
+    run compiles for a few minutes; later runs load the cache in about a second).
+    """
     start = time.perf_counter()
-    for dtype in DTYPES:
-        _exercise(dtype)
-    image = np.random.default_rng(0).integers(0, 256, (16, 16, 3)).astype(np.float64)
-    hog_feature(image)
-    color_histogram_hsv(image)
+    total, ready = len(kernels()), set()
+    for step in _steps():
+        for dtype in DTYPES:
+            step(dtype)
+        for name, signatures in kernels().items():
+            if signatures and name not in ready:
+                ready.add(name)
+                if verbose:
+                    print(f"kernel {len(ready)} of {total}: {name}", flush=True)
     compiled = kernels()
     if verbose:
         print(f"dl4cv: {len(compiled)} Numba kernels ready in {time.perf_counter() - start:.1f} s")

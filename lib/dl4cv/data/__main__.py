@@ -1,8 +1,10 @@
 """``python -m dl4cv.data`` (or ``dl4cv-data``): list, fetch, import, verify, synthetic."""
 import argparse
+import errno
+import os
 import sys
 
-from dl4cv import config
+from dl4cv import config, shell
 from dl4cv.data.errors import DataError
 from dl4cv.data.registry import REGISTRY
 
@@ -30,9 +32,15 @@ def _list(args):
 
 def _fetch(args):
     from dl4cv.data.download import fetch
+    from dl4cv.data.status import dataset_status
 
     failed = []
     for name in args.datasets or DEFAULT_FETCH:
+        state = dataset_status(name, args.data_dir) if name in REGISTRY else None
+        if args.missing_only and state is not None and state.present:
+            print(f"{name}: keeping the installed {state.kind} set at {state.path}"
+                  + (f" (later, with internet: {state.fix})" if state.fix else ""))
+            continue
         try:
             state = fetch(name, args.data_dir, fallback_synthetic=args.fallback_synthetic,
                           force=args.force, progress=not args.no_progress)
@@ -42,7 +50,11 @@ def _fetch(args):
             continue
         if state.kind == "synthetic":
             print(f"{name}: SYNTHETIC stand-in in use (not the real data); "
-                  f"later, with internet: python -m dl4cv.data fetch {name}")
+                  f"later, with internet: {shell.module('dl4cv.data', 'fetch', name)}")
+    if failed:
+        print(f"\nOffline? {shell.module('dl4cv.data', 'fetch', '--fallback-synthetic', *failed)} "
+              f"installs labelled SYNTHETIC stand-ins instead (and says so wherever they are used).",
+              file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -57,7 +69,7 @@ def _import(args):
     nothing = not any(r.outcome in ("imported", "kept") for r in results)
     if nothing:
         print(f"Nothing imported from {args.source}: it must hold the original files "
-              f"(see python -m dl4cv.data list).", file=sys.stderr)
+              f"(see {shell.module('dl4cv.data', 'list')}).", file=sys.stderr)
     return 1 if named_failure or any_failure or nothing else 0
 
 
@@ -67,7 +79,7 @@ def _verify(args):
 
     names = args.datasets or [n for n in REGISTRY if dataset_status(n, args.data_dir).present]
     if not names:
-        print("No dataset is installed: python -m dl4cv.data fetch", file=sys.stderr)
+        print(f"No dataset is installed: {shell.module('dl4cv.data', 'fetch')}", file=sys.stderr)
         return 1
     bad = 0
     for name in names:
@@ -102,7 +114,7 @@ def _synthetic(args):
 def build_parser():
     names = ", ".join(REGISTRY)
     parser = argparse.ArgumentParser(
-        prog="python -m dl4cv.data",
+        prog=shell.module("dl4cv.data"),
         description="Get the course's datasets: download (verified), import from a folder, or "
                     f"generate labelled synthetic stand-ins. Datasets: {names}.")
     parser.add_argument("--data-dir", metavar="DIR", default=None,
@@ -122,6 +134,9 @@ def build_parser():
                    help="when a download fails and nothing is installed, generate the "
                         "synthetic stand-in")
     p.add_argument("--force", action="store_true", help="download even if real data is installed")
+    p.add_argument("--missing-only", action="store_true",
+                   help="download only datasets with nothing installed; keep partial or synthetic "
+                        "sets as they are (after an import --from DIR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_fetch)
 
@@ -158,6 +173,21 @@ def main(argv=None):
     except DataError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        print(f"ERROR: {unwritable(args.data_dir, error)}", file=sys.stderr)
+        return 1
+
+
+def unwritable(data_dir, error):
+    """The message for a data directory this user cannot write to (e.g. a shared read-only one)."""
+    where = ("--data-dir" if data_dir else
+             "DL4CV_DATA_DIR" if os.environ.get("DL4CV_DATA_DIR", "").strip() else "the per-user cache")
+    return (f"cannot write to the data directory {data_dir or config.data_dir()} (set by {where}): "
+            f"{error.strerror} ({error.filename}). Reading data there works; to install data, "
+            f"ask whoever manages that folder, or point DL4CV_DATA_DIR at a folder of your own, "
+            f"e.g. export DL4CV_DATA_DIR=~/dl4cv-data, and run this again.")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import datetime
 import shutil
 from pathlib import Path
 
+from dl4cv import shell
 from dl4cv import config
 from dl4cv.data import install
 from dl4cv.data.checksums import file_problem
@@ -62,9 +63,9 @@ def failure_message(remote, dataset, attempts, root=None):
         f"Expected: {', '.join(expected)}.\n"
         f"To install it by hand, download {remote.name} from one of the URLs above (any machine "
         f"with internet), then either\n"
-        f"  put it at {manual / remote.name} and run: python -m dl4cv.data fetch {dataset}\n"
-        f"  or put it in any folder DIR and run:   python -m dl4cv.data import --from DIR {dataset}\n"
-        f"Offline and just exploring? python -m dl4cv.data synthetic {dataset} makes a labelled "
+        f"  put it at {manual / remote.name} and run: {shell.module('dl4cv.data', 'fetch', dataset)}\n"
+        f"  or put it in any folder DIR and run:   {shell.module('dl4cv.data', 'import', '--from', 'DIR', dataset)}\n"
+        f"Offline and just exploring? {shell.module('dl4cv.data', 'synthetic', dataset)} makes a labelled "
         f"synthetic stand-in.")
 
 

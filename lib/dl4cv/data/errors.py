@@ -1,13 +1,14 @@
 """Errors and warnings of the data layer, each naming the command that fixes the problem."""
+from dl4cv import shell
 
 
 def fix_commands(dataset):
     """The commands that install ``dataset``, as indented lines for an error message."""
-    return (
-        f"  python -m dl4cv.data fetch {dataset}              (download, verified)\n"
-        f"  python -m dl4cv.data import --from DIR {dataset}  (from a folder with the files)\n"
-        f"  python -m dl4cv.data synthetic {dataset}          (offline: a labelled synthetic stand-in)"
-    )
+    rows = ((shell.module("dl4cv.data", "fetch", dataset), "download, verified"),
+            (shell.module("dl4cv.data", "import", "--from", "DIR", dataset), "from a folder with the files"),
+            (shell.module("dl4cv.data", "synthetic", dataset), "offline: a labelled synthetic stand-in"))
+    width = max(len(command) for command, _ in rows)
+    return "\n".join(f"  {command:{width}s}  ({why})" for command, why in rows)
 
 
 class DataError(Exception):

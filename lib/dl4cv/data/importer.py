@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dl4cv import shell
 from dl4cv.data import cifar10_partial, install
 from dl4cv.data.checksums import file_problem
 from dl4cv.data.errors import DataError, DatasetMissingError
@@ -108,7 +109,7 @@ def import_from(folder, names=None, root=None, force=False):
     if not folder.is_dir():
         raise DatasetMissingError(
             f"{folder} is not a folder. Give the folder that holds the downloaded files: "
-            f"python -m dl4cv.data import --from DIR")
+            f"{shell.module('dl4cv.data', 'import', '--from', 'DIR')}")
     for name in names or ():
         get(name)
     found = index_folder(folder)

@@ -19,6 +19,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from dl4cv import shell
 from dl4cv import config
 from dl4cv.data.checksums import file_digest
 from dl4cv.data.errors import DataProvenanceWarning, DatasetCorruptError
@@ -42,7 +43,7 @@ def read(directory):
     except (OSError, ValueError) as e:
         raise DatasetCorruptError(
             f"{path} is unreadable ({e}); reinstall the dataset, e.g. "
-            f"python -m dl4cv.data fetch {Path(directory).name}"
+            f"{shell.module('dl4cv.data', 'fetch', Path(directory).name)}"
         ) from None
     if record.get("kind") not in KINDS:
         raise DatasetCorruptError(f"{path} has an unknown kind {record.get('kind')!r}")
@@ -119,11 +120,11 @@ def announce(directory, title, stacklevel=3):
     if kind == "synthetic":
         warnings.warn(
             f"{title}: SYNTHETIC stand-in, not the real data (generated locally; results will "
-            f"not match published numbers). For the real set: python -m dl4cv.data fetch {name}",
+            f"not match published numbers). For the real set: {shell.module('dl4cv.data', 'fetch', name)}",
             DataProvenanceWarning, stacklevel=stacklevel)
     elif kind == "real-partial":
         warnings.warn(
             f"{title}: real but PARTIAL data ({record.get('notes') or 'a subset'}). "
-            f"For the full set: python -m dl4cv.data fetch {name}",
+            f"For the full set: {shell.module('dl4cv.data', 'fetch', name)}",
             DataProvenanceWarning, stacklevel=stacklevel)
     return kind

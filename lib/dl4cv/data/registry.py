@@ -8,6 +8,7 @@ size and sha256 recorded here.
 """
 from dataclasses import dataclass
 
+from dl4cv import shell
 from dl4cv.data.errors import UnknownDatasetError
 
 #: The provenance kinds a dataset directory can have (see ``provenance.py``).
@@ -204,5 +205,5 @@ def get(name):
     except KeyError:
         raise UnknownDatasetError(
             f"unknown dataset {name!r}; the registry has: {', '.join(REGISTRY)} "
-            f"(see: python -m dl4cv.data list)"
+            f"(see: {shell.module('dl4cv.data', 'list')})"
         ) from None

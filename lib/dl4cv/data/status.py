@@ -1,6 +1,7 @@
 """What is installed: per dataset, present or not, its provenance and where it lives."""
 from dataclasses import dataclass
 
+from dl4cv import shell
 from dl4cv.data import provenance
 from dl4cv.data.errors import DataError
 from dl4cv.data.registry import REGISTRY
@@ -28,8 +29,8 @@ class DatasetStatus:
         if self.kind == "real":
             return ""
         if self.kind == "unrecorded":
-            return f"python -m dl4cv.data verify {self.name}"
-        return f"python -m dl4cv.data fetch {self.name}"
+            return shell.module("dl4cv.data", "verify", self.name)
+        return shell.module("dl4cv.data", "fetch", self.name)
 
 
 def dataset_status(name, root=None):

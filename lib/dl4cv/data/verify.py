@@ -1,6 +1,7 @@
 """Re-check installed datasets: files unchanged since install, registry checksums, formats."""
 import warnings
 
+from dl4cv import shell
 from dl4cv.data import provenance
 from dl4cv.data.checksums import file_digest
 from dl4cv.data.errors import DataError
@@ -35,7 +36,7 @@ def verify(name, root=None):
     state = dataset_status(name, root)
     if not state.present:
         missing = f" (lacks {', '.join(state.missing_files)})" if state.missing_files else ""
-        return [f"{name} is {state.kind}{missing}: run python -m dl4cv.data fetch {name}"]
+        return [f"{name} is {state.kind}{missing}: run {shell.module('dl4cv.data', 'fetch', name)}"]
     directory = provenance.dataset_dir(name, root)
     problems = []
     record = provenance.read(directory)
@@ -56,7 +57,7 @@ def verify(name, root=None):
     except DataError as error:
         problems.append(f"the loader cannot read it: {error}")
     if problems:
-        problems.append(f"reinstall: python -m dl4cv.data fetch --force {name}")
+        problems.append(f"reinstall: {shell.module('dl4cv.data', 'fetch', '--force', name)}")
     elif record is None:
         provenance.write(directory, name, "real", source="files found in place, verified by "
                          "the registry's checksums", notes=dataset.notes)

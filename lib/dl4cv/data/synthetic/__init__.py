@@ -6,6 +6,7 @@ data looks like and why a model can learn it.
 """
 import numpy as np
 
+from dl4cv import shell
 from dl4cv.data import provenance
 from dl4cv.data.cifar10 import BATCHES_DIR
 from dl4cv.data.errors import DatasetExistsError
@@ -36,7 +37,7 @@ def generate(name, root=None, seed=0, force=False, **sizes):
     if record is not None and record["kind"] != "synthetic" and not force:
         raise DatasetExistsError(
             f"{target} holds {record['kind']} {name} data; not replacing it with a synthetic "
-            f"stand-in (use: python -m dl4cv.data synthetic --force {name})")
+            f"stand-in (use: {shell.module('dl4cv.data', 'synthetic', '--force', name)})")
     make, subfolder, description = _GENERATORS[name]
     rng = np.random.default_rng(seed)
     with provenance.staging(name, root) as tmp:
