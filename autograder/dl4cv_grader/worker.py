@@ -10,8 +10,8 @@ decodes. The integrity flags and forbidden-API tripwires below are advisory and 
 
 Requests (plain-data dicts, each with an ``id`` echoed in the reply):
 
-* ``{"op": "cell", "task_id", "source"}`` -- execute one cell as plain Python (not IPython);
-  lines starting with ``%`` or ``!`` are neutralised when the cell does not compile as is;
+* ``{"op": "cell", "task_id", "source"}`` -- execute one cell as plain Python (not IPython;
+  the grader sends magics already rewritten as ``get_ipython()`` calls, which do nothing);
 * ``{"op": "call", "name", "handle", "args", "kwargs", "forbid"}`` -- call a top-level
   function (``handle`` None) or a method of an object created by ``new``;
 * ``{"op": "new", "name", "args", "kwargs", "forbid"}`` -- instantiate a student class;
@@ -119,37 +119,32 @@ class Observer:
 
 
 class IPythonStub:
-    """What ``get_ipython()`` returns: every attribute and call is a no-op."""
+    """What ``get_ipython()`` returns. The grader sends cells as plain Python
+    (``magics.python_source``), where magics and shell escapes are calls of the methods in
+    ``MAGIC_METHODS``: those do nothing and return None. Anything else (input transformers,
+    hooks, events) is flagged ``ipython`` and is a no-op too."""
+
+    MAGIC_METHODS = ("run_line_magic", "run_cell_magic", "system", "getoutput")
+
+    def __init__(self, observer):
+        object.__setattr__(self, "_observer", observer)
 
     def __getattr__(self, name):
+        if name not in self.MAGIC_METHODS:
+            self._observer.flag("ipython")
         return self
 
     def __setattr__(self, name, value):
-        pass
+        self._observer.flag("ipython")
 
     def __call__(self, *args, **kwargs):
         return None
 
 
-def neutralise_magics(source):
-    """``source`` with IPython magic and shell lines (``%...``, ``!...``) replaced by ``pass``."""
-    lines = source.splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            lines[i] = line[: len(line) - len(stripped)] + "pass\n"
-    return "".join(lines)
-
-
 def compile_cell(source, filename):
-    """Compile a cell; if it does not compile, retry with magic lines neutralised."""
+    """Compile a cell (plain Python: the grader has already turned IPython syntax into code)."""
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    try:
-        return compile(source, filename, "exec")
-    except SyntaxError:
-        cleaned = neutralise_magics(source)
-        linecache.cache[filename] = (len(cleaned), None, cleaned.splitlines(keepends=True), filename)
-        return compile(cleaned, filename, "exec")
+    return compile(source, filename, "exec")
 
 
 def safe_text(obj, limit=MAX_TEXT):
@@ -361,7 +356,8 @@ def main(argv):
     sys.stdin = open(os.devnull)  # noqa: SIM115 -- lives as long as the process
     readable = os.environ.get("DL4CV_SANDBOX_READABLE", "").split(os.pathsep) + sys.path
     observer = Observer(readable + [sys.prefix, sys.base_prefix, "/usr", "/etc", "/proc", "/dev", "/sys"])
-    builtins.get_ipython = lambda: (observer.flag("ipython"), IPythonStub())[1]
+    stub = IPythonStub(observer)
+    builtins.get_ipython = lambda: stub
     sys.addaudithook(observer.audit)
     protocol.write_frame(sock, {"kind": "ready", "pid": os.getpid(), "flags": []})
     serve(sock, Worker(observer))

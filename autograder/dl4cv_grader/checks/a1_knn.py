@@ -6,14 +6,13 @@ result with the library's reference ``dl4cv.classifiers.k_nearest_neighbor`` her
 trusted side. Messages say what is wrong (shape, how many entries, the largest relative
 error) and never the expected values or the inputs.
 """
-import ast
-
 import numpy as np
 
 from dl4cv.classifiers.k_nearest_neighbor import KNearestNeighbor as Reference
 from dl4cv.gradient_check import relative_errors
 
 from dl4cv_grader.checks import check_rng, register
+from dl4cv_grader.checks.loops import python_loops
 from dl4cv_grader.results import CheckFailed, PolicyViolation
 from dl4cv_grader.student import static_uses
 
@@ -125,75 +124,6 @@ def one_loop(student, code):
 def no_loops(student, code):
     """compute_distances_no_loops matches the reference on unseen shapes."""
     _check_distances(student, code, "compute_distances_no_loops", seed=13)
-
-
-# Calls that loop in Python without a loop statement.
-LOOPING_CALLS = ("map", "filter", "vectorize", "frompyfunc", "apply_along_axis", "apply_over_axes",
-                 "fromfunction", "fromiter", "reduce", "starmap", "accumulate")
-_LOOP_KINDS = {ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
-               ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
-               ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression"}
-
-
-def _definitions(source):
-    """name -> function nodes (``def`` or ``name = lambda``) anywhere in ``source``; {} if unparsable."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
-    found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found.setdefault(node.name, []).append(node)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-            for target in node.targets:
-                name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
-                if name:
-                    found.setdefault(name, []).append(node.value)
-    return found
-
-
-def python_loops(source, function_name, also=()):
-    """Loops (for, while, comprehensions, looping calls such as ``map`` or ``np.vectorize``,
-    recursion) in every definition of ``function_name`` and in every function of the student's
-    that it refers to (``helper(...)``, ``self.other_method(...)``), directly or further down.
-
-    ``also``: the student's other sources (other task cells), searched for those functions, so
-    that a loop-free function that hands the work to a looping one is not loop-free.
-    Returns ``"for loop at line N"``-style strings; raises ValueError if ``source`` does not
-    define the function (or is not valid Python).
-    """
-    own = _definitions(source)
-    if not own.get(function_name):
-        ast.parse(source)  # a SyntaxError says why
-        raise ValueError(f"{function_name} is not defined")
-    defined = {}
-    for text in [*also, source]:
-        for name, nodes in _definitions(text).items():
-            defined.setdefault(name, []).extend(nodes)
-    defined[function_name] = own[function_name]
-    loops, seen, todo = [], set(), [function_name]
-    while todo:
-        name = todo.pop()
-        seen.add(name)
-        where = "" if name == function_name else f" in {name}"
-        for function in defined.get(name, []):
-            for node in ast.walk(function):
-                if type(node) in _LOOP_KINDS:
-                    loops.append(f"{_LOOP_KINDS[type(node)]} at line {node.lineno}{where}")
-                    continue
-                if isinstance(node, ast.Call):
-                    callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                    if callee in LOOPING_CALLS:
-                        loops.append(f"{callee}() at line {node.lineno}{where}")
-                referred = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
-                if not isinstance(node, (ast.Name, ast.Attribute)) or referred not in defined:
-                    continue
-                if referred in (name, function_name):
-                    loops.append(f"recursion at line {node.lineno}{where}")
-                elif referred not in seen and referred not in todo:
-                    todo.append(referred)
-    return list(dict.fromkeys(loops))
 
 
 @register("a1.knn.no_loops.vectorised", points=2, task="knn_no_loops")

@@ -17,8 +17,9 @@ from dl4cv.classifiers.linear_classifier import LinearClassifier
 from dl4cv.classifiers.linear_svm import svm_loss_vectorized as reference_svm_loss
 
 from dl4cv_grader.checks import check_rng, register
-from dl4cv_grader.checks.a1_knn import array_or_none, python_loops
+from dl4cv_grader.checks.a1_knn import array_or_none
 from dl4cv_grader.checks.a1_two_layer_net import compare, policy, unpack
+from dl4cv_grader.checks.loops import python_loops
 from dl4cv_grader.results import CheckFailed, PolicyViolation
 
 LOSS_HINT = "the data loss is the mean over the examples, plus reg * np.sum(W * W)"

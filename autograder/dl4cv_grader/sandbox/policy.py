@@ -9,17 +9,18 @@ It cannot see names built at run time (``getattr(np, "li" + "nalg")``); such tri
 what the tripwires and manual review are for.
 """
 import ast
-import re
 
-_MAGIC_LINE = re.compile(r"^(\s*)[%!].*$", re.MULTILINE)
+from ..magics import python_source
+
 _IMPORT_FUNCTIONS = ("__import__", "importlib.import_module", "import_module")
 
 
 def _parse(source):
-    """AST of ``source`` (IPython magic lines blanked); None if it does not parse."""
+    """AST of ``source`` as Jupyter runs it (:func:`~dl4cv_grader.magics.python_source`); None
+    if it does not parse."""
     try:
-        return ast.parse(_MAGIC_LINE.sub(r"\1pass", source))
-    except SyntaxError:
+        return ast.parse(python_source(source))
+    except (SyntaxError, ValueError):
         return None
 
 
