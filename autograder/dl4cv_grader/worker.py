@@ -25,12 +25,15 @@ Replies have a ``kind``: ``ready``, ``cell`` (``error``: student-visible traceba
 ``flags``: integrity observations made since the previous reply.
 """
 import builtins
+import importlib
+import inspect
 import linecache
 import math
 import os
 import socket
 import sys
 import traceback
+import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import protocol  # noqa: E402  (the copy beside this file)
@@ -66,6 +69,8 @@ class Observer:
         }
         self.forbidden_modules = ()
         self.tripped = None
+        self.cell_task = None  # the task whose cell is running, if any
+        self.cell_imports = {}  # task id -> modules its cells imported (or tried to)
 
     def flag(self, text):
         """Record one flag once (capped)."""
@@ -89,8 +94,11 @@ class Observer:
         """The audit hook (installed for the life of the process; cannot be removed)."""
         if event == "open":
             self.on_open(args)
-        elif event == "import" and self.forbidden_modules:
-            self.on_import(args[0])
+        elif event == "import":
+            if self.cell_task is not None:
+                self.cell_imports.setdefault(self.cell_task, set()).add(str(args[0]))
+            if self.forbidden_modules:
+                self.on_import(args[0])
         elif event in _NETWORK_EVENTS:
             self.flag("network")
         elif event in _PROCESS_EVENTS:
@@ -175,12 +183,19 @@ def raised(exc):
 
 
 class Tripwires:
-    """Replaces forbidden callables with tripwires for the duration of one call."""
+    """Replaces forbidden callables with tripwires for the duration of one call.
+
+    The library's own functions and classes (``dl4cv.*``) are also *poisoned*: their code (a
+    class's: every method's) is swapped for a tripwire, so that any reference reaches it, one
+    kept from a cell, fetched from ``sys.modules``, a package's attributes or ``importlib``.
+    """
 
     def __init__(self, observer, namespace):
         self.observer = observer
         self.namespace = namespace
         self.patches = []
+        self.poisoned = []
+        builtins.__dl4cv_tripwire__ = self.trip
 
     def arm(self, qualnames):
         """Install tripwires for ``qualnames`` (modules, functions or classes)."""
@@ -188,6 +203,7 @@ class Tripwires:
         for qualname in qualnames:
             for owner, name in self.targets(qualname):
                 original = getattr(owner, name)
+                self.poison(original, qualname)
                 self.replace(owner, name, original, self.tripwire(qualname))
                 for key, value in list(self.namespace.items()):
                     if value is original:
@@ -217,13 +233,35 @@ class Tripwires:
 
     def tripwire(self, qualname):
         """A callable that records and raises :class:`Forbidden`."""
-        observer = self.observer
 
         def forbidden(*args, **kwargs):
-            observer.tripped = observer.tripped or qualname
-            raise Forbidden(qualname)
+            self.trip(qualname)
 
         return forbidden
+
+    def trip(self, qualname):
+        """Record that ``qualname`` was reached and raise :class:`Forbidden`."""
+        self.observer.tripped = self.observer.tripped or qualname
+        raise Forbidden(qualname)
+
+    def poison(self, value, qualname):
+        """Swap the code of a library function, or of each method of a library class, for a
+        tripwire's (until :meth:`disarm`)."""
+        module = str(getattr(value, "__module__", ""))
+        if not module.startswith("dl4cv.") or not (
+                f"{module}.".startswith(f"{qualname}.") or qualname.startswith(f"{module}.")):
+            return  # not the library's, or only imported by the forbidden module
+        if isinstance(value, type):
+            classes = [c for c in value.__mro__ if str(c.__module__).startswith("dl4cv.")]
+            functions = [getattr(f, "__func__", f) for c in classes for f in vars(c).values()]
+        else:
+            functions = [value]
+        code = _tripwire_code(qualname)
+        for function in functions:
+            if isinstance(function, types.FunctionType) and not function.__code__.co_freevars:
+                if all(function is not done for done, _ in self.poisoned):
+                    self.poisoned.append((function, function.__code__))
+                    function.__code__ = code
 
     def replace(self, owner, name, original, replacement):
         """Set ``owner.name`` (or ``owner[name]``) and remember how to undo it."""
@@ -237,7 +275,10 @@ class Tripwires:
         self.patches.append((owner, name, original))
 
     def disarm(self):
-        """Restore everything :meth:`arm` replaced, and stop refusing imports."""
+        """Restore everything :meth:`arm` replaced or poisoned, and stop refusing imports."""
+        for function, code in reversed(self.poisoned):
+            function.__code__ = code
+        self.poisoned = []
         for owner, name, original in reversed(self.patches):
             if isinstance(owner, dict):
                 owner[name] = original
@@ -245,6 +286,15 @@ class Tripwires:
                 setattr(owner, name, original)
         self.patches = []
         self.observer.forbidden_modules = ()
+
+
+def _tripwire_code(qualname):
+    """The code object of ``def f(*args, **kwargs): __dl4cv_tripwire__(qualname)`` (no free
+    variables, so it can replace any plain function's code; the name is found in builtins)."""
+    source = f"def forbidden(*args, **kwargs):\n    __dl4cv_tripwire__({qualname!r})\n"
+    namespace = {}
+    exec(compile(source, "<forbidden>", "exec"), namespace)
+    return namespace["forbidden"].__code__
 
 
 class Worker:
@@ -268,31 +318,49 @@ class Worker:
 
     def run_cell(self, task_id, source):
         """Execute one cell; an exception is reported and does not stop later cells."""
+        self.observer.cell_task = task_id
         try:
             exec(compile_cell(source, f"{CELL_PREFIX}{task_id}>"), self.namespace)
         except BaseException as exc:  # noqa: BLE001 -- SystemExit in a cell is just an error
             return {"kind": "cell", "error": student_traceback(exc)}
         finally:
+            self.observer.cell_task = None
             flush_output()
         return {"kind": "cell", "error": None}
 
     def guarded(self, request):
         """Run a call/new/get with tripwires armed; map the outcome to a reply."""
         self.observer.tripped = None
+        forbid = [str(q) for q in request.get("forbid") or ()]
+        imported = self.forbidden_cell_import(request.get("task"), forbid)
+        if imported:
+            return {"kind": "forbidden", "qualname": imported}
+        plugins = PlugIns(self.namespace, request.get("plugins") or {})
         wires = Tripwires(self.observer, self.namespace)
         try:
-            wires.arm([str(q) for q in request.get("forbid") or ()])
+            wires.arm(forbid)
+            plugins.install()
             reply = self.invoke(request)
         except Forbidden:
             reply = None
         except BaseException as exc:  # noqa: BLE001 -- anything the student raises
             reply = raised(exc)
         finally:
+            plugins.remove()
             wires.disarm()
             flush_output()
         if self.observer.tripped:
             return {"kind": "forbidden", "qualname": self.observer.tripped}
         return reply
+
+    def forbidden_cell_import(self, task, forbid):
+        """The entry of ``forbid`` that the cells of ``task`` imported (or tried to), or None.
+
+        Catches a library module fetched by a name built at run time when the cell ran and
+        kept for later, also where the module is kept out of the sandbox and the import failed.
+        """
+        imported = self.observer.cell_imports.get(str(task), ()) if task is not None else ()
+        return next((q for q in forbid for name in imported if name == q or name.startswith(q + ".")), None)
 
     def invoke(self, request):
         """Perform the call, instantiation or attribute read itself."""
@@ -306,11 +374,91 @@ class Worker:
             target = self.namespace.get(name)
         if target is None or not callable(target):
             return {"kind": "not_defined", "name": name}
+        before = array_inputs(args, kwargs) if request.get("check_unchanged") else []
         result = target(*args, **kwargs)
         if request["op"] == "new":
             self.handles.append(result)
             return {"kind": "handle", "handle": len(self.handles) - 1}
+        changed = changed_input(target, before)
+        if changed is not None:
+            return {"kind": "changed_input", "argument": changed}
         return plain_reply(result)
+
+
+class PlugIns:
+    """Library functions standing in for top-level names of the cells during one call.
+
+    ``plugins``: name -> qualified name (``{"affine_forward": "dl4cv.layers.affine_forward"}``),
+    so that a model check runs the student's model with the library's reference for every
+    other task. Resolved before the tripwires are armed.
+    """
+
+    def __init__(self, namespace, plugins):
+        self.namespace = namespace
+        self.chosen = {str(name): resolve(str(qualname)) for name, qualname in dict(plugins).items()}
+        self.saved = {}
+
+    def install(self):
+        """Put the plug-ins in the namespace, remembering what they replace."""
+        for name, value in self.chosen.items():
+            self.saved[name] = self.namespace.get(name, _MISSING)
+            self.namespace[name] = value
+
+    def remove(self):
+        """Restore the namespace as it was."""
+        for name, value in self.saved.items():
+            if value is _MISSING:
+                self.namespace.pop(name, None)
+            else:
+                self.namespace[name] = value
+        self.saved = {}
+
+
+_MISSING = object()
+
+
+def resolve(qualname):
+    """The object ``package.module.attr`` names (importing the module)."""
+    module, _, attr = qualname.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+def array_inputs(args, kwargs):
+    """``(path, array, copy)`` for every ndarray among a call's arguments, nested ones included
+    (``(1, 0)``: the first item of the second positional argument)."""
+    found = []
+
+    def walk(path, value):
+        if isinstance(value, np.ndarray):
+            found.append((path, value, value.copy()))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk((*path, i), item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk((*path, key), item)
+
+    for i, value in enumerate(args):
+        walk((i,), value)
+    for key, value in kwargs.items():
+        walk((key,), value)
+    return found
+
+
+def changed_input(target, before):
+    """The name of the first argument (``x``, ``cache[0]``) the call changed in place, or None."""
+    for path, array, copy in before:
+        if array.shape != copy.shape or array.dtype != copy.dtype or array.tobytes() != copy.tobytes():
+            head = path[0]
+            if isinstance(head, int):
+                try:
+                    names = [p.name for p in inspect.signature(target).parameters.values()
+                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+                except BaseException:  # noqa: BLE001 -- the student's callable may do anything
+                    names = []
+                head = names[head] if head < len(names) else f"argument {head + 1}"
+            return safe_text(head, 100) + "".join(f"[{safe_text(p, 40)!s}]" for p in path[1:])
+    return None
 
 
 def plain_reply(value):
