@@ -95,10 +95,7 @@ class Observer:
         if event == "open":
             self.on_open(args)
         elif event == "import":
-            if self.cell_task is not None:
-                self.cell_imports.setdefault(self.cell_task, set()).add(str(args[0]))
-            if self.forbidden_modules:
-                self.on_import(args[0])
+            self.importing(str(args[0]))
         elif event in _NETWORK_EVENTS:
             self.flag("network")
         elif event in _PROCESS_EVENTS:
@@ -117,6 +114,19 @@ class Observer:
             self.flag(f"write:{path}")
         elif not os.path.join(path, "").startswith(self.readable):
             self.flag(f"read:{path}")
+
+    def importing(self, name):
+        """An import of ``name`` is starting (seen by the audit hook, or by :meth:`find_spec`
+        for ``importlib.import_module``, which raises no audit event)."""
+        if self.cell_task is not None:
+            self.cell_imports.setdefault(self.cell_task, set()).add(name)
+        if self.forbidden_modules:
+            self.on_import(name)
+
+    def find_spec(self, name, path=None, target=None):
+        """A ``sys.meta_path`` finder that finds nothing and reports every import it sees."""
+        self.importing(name)
+        return None
 
     def on_import(self, name):
         """Refuse imports of forbidden modules while a call is running."""
@@ -507,6 +517,7 @@ def main(argv):
     stub = IPythonStub(observer)
     builtins.get_ipython = lambda: stub
     sys.addaudithook(observer.audit)
+    sys.meta_path.insert(0, observer)
     protocol.write_frame(sock, {"kind": "ready", "pid": os.getpid(), "flags": []})
     serve(sock, Worker(observer))
 
