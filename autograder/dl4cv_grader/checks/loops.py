@@ -14,6 +14,7 @@ student also wrote a helper named ``log``; ``print``, ``logging``, ``warnings.wa
 import ast
 
 from dl4cv_grader.magics import python_source
+from dl4cv_grader.sandbox.policy import import_aliases
 
 #: Library functions that loop in Python over their input (qualified names after imports).
 LOOPING_CALLS = ("map", "filter", "functools.reduce", "itertools.starmap", "itertools.accumulate",
@@ -47,19 +48,6 @@ def _definitions(tree, found):
     return found
 
 
-def _imports(tree, aliases):
-    """Add local name -> qualified name for every import in ``tree``."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else \
-                    alias.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
-
-
 def _dotted(node):
     """``a.b.c`` -> ["a", "b", "c"]; None when the root is not a plain name."""
     parts = []
@@ -76,7 +64,7 @@ class _Program:
         self.defined, self.aliases = {}, dict(_SETUP_ALIASES)
         for tree in trees:
             _definitions(tree, self.defined)
-            _imports(tree, self.aliases)
+            import_aliases(tree, self.aliases)
 
     def student_function(self, node):
         """The name of the student's function or class ``node`` refers to, or None.

@@ -24,7 +24,7 @@ def _parse(source):
         return None
 
 
-def _aliases(tree, aliases):
+def import_aliases(tree, aliases):
     """Add ``local name -> qualified name`` for every import in ``tree``; return imported modules."""
     imported = []
     for node in ast.walk(tree):
@@ -81,9 +81,9 @@ def static_uses(source, qualnames, context=""):
     aliases = {}
     context_tree = _parse(context)
     if context_tree is not None:
-        _aliases(context_tree, aliases)
+        import_aliases(context_tree, aliases)
     tree = _parse(source)
     if tree is None:
         return []
-    found = _aliases(tree, aliases) + _mentions(tree, aliases)
+    found = import_aliases(tree, aliases) + _mentions(tree, aliases)
     return [q for q in qualnames if any(name == q or name.startswith(q + ".") for name in found)]
