@@ -115,8 +115,8 @@ def _parts(module):
 
 
 ROUTES = {
-    "kept-from-the-cell": lambda m, a: (f"import importlib\n_LIB = getattr(importlib.import_module('.'.join({_parts(m)})), "
-                                        f"''.join({list(a)!r}))\n", "_LIB"),
+    "kept-from-the-cell": lambda m, a: (f"import importlib\n_KEPT = {{'lib': getattr(importlib.import_module("
+                                        f"'.'.join({_parts(m)})), ''.join({list(a)!r}))}}\n", "_KEPT['lib']"),
     "importlib-in-the-call": lambda m, a: ("import importlib\n", f"getattr(importlib.import_module('.'.join({_parts(m)})), "
                                            f"''.join({list(a)!r}))"),
     "sys.modules": lambda m, a: (f"import importlib, sys\nimportlib.import_module('.'.join({_parts(m)}))\n",
