@@ -75,6 +75,25 @@ def test_magics_future_imports_type_hints_logging_and_progress_bars_score_full_m
     assert "ipython" not in record["flags"]
 
 
+def test_a_cell_with_a_future_import_type_hints_a_helper_and_a_class_scores_full_marks(tmp_path):
+    vectorized = samples.reference_sources("svm")["svm_loss_vectorized"].replace(
+        "def svm_loss_vectorized(W, X, y, reg):",
+        "def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float"
+        ") -> tuple[float, np.ndarray]:").replace(
+        "    margins = np.maximum(0.0, scores - scores[rows, y][:, np.newaxis] + 1.0)",
+        "    margins = Hinge(1.0).margins(scores, y)")
+    cell = ("from __future__ import annotations\n\nimport logging\n\n\n"
+            "def correct_scores(scores: np.ndarray, y: np.ndarray) -> np.ndarray:\n"
+            "    return scores[np.arange(len(y)), y][:, np.newaxis]\n\n\n"
+            "class Hinge:\n    def __init__(self, delta: float) -> None:\n        self.delta = delta\n\n"
+            "    def margins(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:\n"
+            "        logging.debug('margins of %s scores', scores.shape)\n"
+            "        return np.maximum(0.0, scores - correct_scores(scores, y) + self.delta)\n\n\n"
+            + vectorized)
+    record, tasks, rows = grade(tmp_path, "svm", {"svm_loss_vectorized": cell})
+    assert record["score"] == record["max_score"] > 0, [(r["check_id"], r["message"]) for r in record["checks"]]
+
+
 def test_the_network_loss_keeps_its_points_when_the_students_layers_raise_or_are_wrong(tmp_path):
     changes = {
         "tln_affine_forward": "def affine_forward(x, w, b):\n    raise NotImplementedError('later')\n",

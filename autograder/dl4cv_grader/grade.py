@@ -53,7 +53,7 @@ def build_cells(notebook_manifest, found):
             if text and text not in preludes:
                 preludes.append(text)
     preludes += [c["prelude"] for c in notebook_manifest["cells"] if c.get("prelude")]
-    cells = [CodeCell("prelude", "\n\n".join(preludes), student=False)]
+    cells = [CodeCell("prelude", python_source("\n\n".join(preludes)), student=False)]
     for gid in manifests.task_order(notebook_manifest):
         # Each notebook cell of a (split) task is run on its own, as Jupyter does: joined, a
         # second part's ``from __future__`` import would no longer come first.

@@ -13,14 +13,18 @@ Requests (plain-data dicts, each with an ``id`` echoed in the reply):
 * ``{"op": "cell", "task_id", "source"}`` -- execute one cell as plain Python (not IPython;
   the grader sends magics already rewritten as ``get_ipython()`` calls, which do nothing);
 * ``{"op": "call", "name", "handle", "args", "kwargs", "forbid"}`` -- call a top-level
-  function (``handle`` None) or a method of an object created by ``new``;
+  function (``handle`` None) or a method of an object created by ``new``; optional fields:
+  ``check_unchanged`` (reply ``changed_input`` if the call changed an array argument in
+  place), ``plugins`` (name -> library qualname, standing in for the cells' names during the
+  call) and ``task`` (a forbidden module imported while that task's cells ran trips too);
 * ``{"op": "new", "name", "args", "kwargs", "forbid"}`` -- instantiate a student class;
 * ``{"op": "get", "handle", "name"}`` -- read an attribute of such an object;
 * ``{"op": "has", "name"}`` -- whether the cells defined a top-level name.
 
 Replies have a ``kind``: ``ready``, ``cell`` (``error``: student-visible traceback or None),
 ``ok`` (``value``), ``handle`` (``handle``), ``raised`` (``type``, ``message``, ``traceback``),
-``not_defined`` (``name``), ``bad_return`` (``why``), ``forbidden`` (``qualname``) or
+``not_defined`` (``name``), ``bad_return`` (``why``), ``forbidden`` (``qualname``),
+``changed_input`` (``argument``: its name, e.g. ``x`` or ``cache[0]``) or
 ``invalid`` (``why``: a request the worker could not understand). Every reply carries
 ``flags``: integrity observations made since the previous reply.
 """
