@@ -4,13 +4,14 @@ import os
 import numpy as np
 import pytest
 
+from dl4cv_grader.magics import python_source
 from dl4cv_grader.results import CheckFailed, CheckResult
 from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
 
 LIMITS = Limits(memory_mb=512, wall_seconds_per_call=5, wall_seconds_setup=10)
 MODES = ["minimal", pytest.param("full", marks=pytest.mark.skipif(os.geteuid() != 0, reason="full isolation needs root"))]
 
-SETUP = CodeCell("setup", "import numpy as np\n%matplotlib inline\n", student=False)
+SETUP = CodeCell("setup", python_source("import numpy as np\n%matplotlib inline\n"), student=False)
 STUDENT = CodeCell("task", '''
 def double(x):
     return np.asarray(x) * 2

@@ -305,7 +305,7 @@ def noisy():
     print("x" * 100_000)
     warnings.warn("this is only a warning", UserWarning)
     return [1, 2]
-get_ipython().run_line_magic("matplotlib", "inline")
+get_ipython().input_transformers_cleanup.append(lambda lines: lines)
 '''
 
 

@@ -6,7 +6,8 @@ The code that runs, in order (each a ``CodeCell`` for the sandbox runner):
    own source of the locked cells tagged ``grading-prelude`` (for knn: the
    ``KNearestNeighbor`` class); never the setup cell's data loading or experiments;
 2. the student's solution cells of the graded tasks, in the manifest's order, as mapped by
-   ``notebook_io`` (never the student's own test or scratch cells, never ungraded tasks).
+   ``notebook_io`` (never the student's own test or scratch cells, never ungraded tasks),
+   one ``CodeCell`` per notebook cell, as plain Python (``magics.python_source``).
 
 The checks then call into that namespace through the sandbox. The results record (a plain
 dict, written as JSON by the batch) holds per check: id, task, grade cell, score, max score,
@@ -20,6 +21,7 @@ from dl4cv.submit import identify
 
 from dl4cv_grader import checks, formgrade, integrity, manifest as manifests, notebook_io
 from dl4cv_grader.fingerprint import notebook_fingerprint as manifest_digest
+from dl4cv_grader.magics import python_source
 from dl4cv_grader.manifest import REPO
 from dl4cv_grader.results import CheckResult
 from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
@@ -37,10 +39,11 @@ def build_cells(notebook_manifest, found):
             if text and text not in preludes:
                 preludes.append(text)
     preludes += [c["prelude"] for c in notebook_manifest["cells"] if c.get("prelude")]
-    cells = [CodeCell("prelude", "\n\n".join(preludes), student=False)]
+    cells = [CodeCell("prelude", python_source("\n\n".join(preludes)), student=False)]
     for gid in manifests.task_order(notebook_manifest):
-        if found[gid].cells:
-            cells.append(CodeCell(gid, found[gid].source))
+        # Each notebook cell of a (split) task is run on its own, as Jupyter does: joined, a
+        # second part's ``from __future__`` import would no longer come first.
+        cells += [CodeCell(gid, python_source(part.source)) for part in found[gid].cells]
     return cells
 
 

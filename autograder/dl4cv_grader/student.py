@@ -18,6 +18,7 @@ raises the same exception, and the check's status is that one even if the check 
 """
 import time
 
+from .results import CheckFailed
 from .sandbox.errors import (BadReturn, CallTimeout, ForbiddenCall, NotDefined, SandboxDied, StudentCodeError,
                              StudentRaised)
 from .sandbox.policy import static_uses
@@ -75,12 +76,20 @@ class Student:
         self._deadline = deadline  # time.monotonic() by which all of the check's calls must end
         self._budget = budget  # (seconds, what for) of that deadline, for the message
         self._forbidden = ()
+        self._task = None
+        self._plugins = {}
         self.died = None
         self.flags = []
 
-    def call(self, name, *args, **kwargs):
-        """Call the top-level function ``name`` defined by the cells; returns plain data."""
-        return self._ask({"op": "call", "name": name, "handle": None, "args": list(args), "kwargs": kwargs})
+    def call(self, name, *args, check_unchanged=True, **kwargs):
+        """Call the top-level function ``name`` defined by the cells; returns plain data.
+
+        ``check_unchanged``: the call fails (``CheckFailed``, naming the argument) if it changed
+        an array argument in place. On by default, CS231n's contract for every function whose
+        inputs are read-only; pass False for one that may update its input (an optimizer step).
+        """
+        return self._ask({"op": "call", "name": name, "handle": None, "args": list(args), "kwargs": kwargs,
+                          "check_unchanged": bool(check_unchanged)})
 
     def new(self, class_name, *args, **kwargs):
         """Instantiate the student's class ``class_name``; returns a :class:`Handle`."""
@@ -90,13 +99,23 @@ class Student:
         """Whether the cells defined a top-level ``name`` (as reported by the sandbox)."""
         return self._ask({"op": "has", "name": name}) is True
 
-    def forbid(self, *qualnames):
+    def forbid(self, *qualnames, task=None):
         """Forbid APIs (e.g. ``"numpy.linalg.norm"``, ``"scipy"``) during this check's later calls.
 
         Enforced by tripwires inside the sandbox: best-effort, since student code shares that
-        process. Use :meth:`uses` for the authoritative static check.
+        process. Use :meth:`uses` for the authoritative static check. The library's own
+        functions and classes are poisoned, so every reference to them trips. ``task``: the
+        graded task (grade_id); a forbidden module that its cells imported, or tried to
+        import, when they ran also counts as a forbidden call.
         """
         self._forbidden = tuple(dict.fromkeys(self._forbidden + qualnames))
+        self._task = task if task is not None else self._task
+
+    def plug_in(self, **qualnames):
+        """During this check's later calls, the cells' top-level names ``qualnames`` refer to
+        library objects instead (``affine_forward="dl4cv.layers.affine_forward"``): the
+        student's model runs with the library's reference for every other task."""
+        self._plugins.update(qualnames)
 
     def uses(self, *qualnames):
         """Which of ``qualnames`` the student's cells use, by static analysis of their source."""
@@ -109,6 +128,8 @@ class Student:
         if self.died is not None:
             raise self.died
         message["forbid"] = list(self._forbidden)
+        message["task"] = self._task
+        message["plugins"] = dict(self._plugins)
         timeout = self._timeout
         if self._deadline is not None:
             timeout = min(timeout, self._deadline - time.monotonic())
@@ -152,6 +173,9 @@ class Student:
             raise BadReturn(_text(reply, "why"))
         if kind == "forbidden" and reply.get("qualname") in self._forbidden:
             raise ForbiddenCall(reply["qualname"])
+        if kind == "changed_input" and message.get("check_unchanged"):
+            raise CheckFailed(f"{message['name']} changed its input {_text(reply, 'argument')[:200]} in place; "
+                              "compute into a new array (for example np.maximum(x, 0) or x.copy())")
         if kind == "invalid":
             raise RuntimeError(f"the sandbox did not understand a grader request: {_text(reply, 'why')}")
         raise _Garbled(f"unexpected reply kind {str(kind)[:50]!r}")
@@ -164,10 +188,12 @@ class Handle:
         self._student = student
         self._id = handle_id
 
-    def call(self, method, *args, **kwargs):
-        """Call ``method`` on the object; returns plain data."""
+    def call(self, method, *args, check_unchanged=True, **kwargs):
+        """Call ``method`` on the object; returns plain data (``check_unchanged``: as
+        :meth:`Student.call`)."""
         return self._student._ask({"op": "call", "name": method, "handle": self._id,
-                                   "args": list(args), "kwargs": kwargs})
+                                   "args": list(args), "kwargs": kwargs,
+                                   "check_unchanged": bool(check_unchanged)})
 
     def get(self, attr):
         """Read attribute ``attr``; returns plain data."""

@@ -14,10 +14,13 @@ decodes. The integrity flags and forbidden-API tripwires below are advisory and 
 
 Requests (plain-data dicts, each with an ``id`` echoed in the reply):
 
-* ``{"op": "cell", "task_id", "source"}`` -- execute one cell as plain Python (not IPython);
-  lines starting with ``%`` or ``!`` are neutralised when the cell does not compile as is;
+* ``{"op": "cell", "task_id", "source"}`` -- execute one cell as plain Python (not IPython;
+  the grader sends magics already rewritten as ``get_ipython()`` calls, which do nothing);
 * ``{"op": "call", "name", "handle", "args", "kwargs", "forbid"}`` -- call a top-level
-  function (``handle`` None) or a method of an object created by ``new``;
+  function (``handle`` None) or a method of an object created by ``new``; optional fields:
+  ``check_unchanged`` (reply ``changed_input`` if the call changed an array argument in
+  place), ``plugins`` (name -> library qualname, standing in for the cells' names during the
+  call) and ``task`` (a forbidden module imported while that task's cells ran trips too);
 * ``{"op": "new", "name", "args", "kwargs", "forbid"}`` -- instantiate a student class;
 * ``{"op": "get", "handle", "name"}`` -- read an attribute of such an object;
 * ``{"op": "has", "name"}`` -- whether the cells defined a top-level name;
@@ -28,13 +31,16 @@ Requests (plain-data dicts, each with an ``id`` echoed in the reply):
 
 Replies have a ``kind``: ``ready``, ``cell`` (``error``: student-visible traceback or None),
 ``ok`` (``value``), ``handle`` (``handle``), ``raised`` (``type``, ``message``, ``traceback``),
-``not_defined`` (``name``), ``bad_return`` (``why``), ``forbidden`` (``qualname``) or
+``not_defined`` (``name``), ``bad_return`` (``why``), ``forbidden`` (``qualname``),
+``changed_input`` (``argument``: its name, e.g. ``x`` or ``cache[0]``) or
 ``invalid`` (``why``: a request the worker could not understand). Every reply carries
 ``flags``: integrity observations made since the previous reply.
 """
 import builtins
 import ctypes
+import importlib
 import importlib.util
+import inspect
 import linecache
 import math
 import os
@@ -98,6 +104,8 @@ class Observer:
         self.forbidden_modules = ()
         self.tripped = None
         self.stray = set()  # idents of threads left running by the cells (see Worker.stray_threads)
+        self.cell_task = None  # the task whose cell is running, if any
+        self.cell_imports = {}  # task id -> modules its cells imported (or tried to)
 
     def flag(self, text):
         """Record one flag once (capped)."""
@@ -121,8 +129,8 @@ class Observer:
         """The audit hook (installed for the life of the process; cannot be removed)."""
         if event == "open":
             self.on_open(args)
-        elif event == "import" and self.forbidden_modules:
-            self.on_import(args[0])
+        elif event == "import":
+            self.importing(str(args[0]))
         elif event in _NETWORK_EVENTS:
             self.flag("network")
         elif event in _PROCESS_EVENTS:
@@ -142,6 +150,19 @@ class Observer:
         elif not os.path.join(path, "").startswith(self.readable):
             self.flag(f"read:{path}")
 
+    def importing(self, name):
+        """An import of ``name`` is starting (seen by the audit hook, or by :meth:`find_spec`
+        for ``importlib.import_module``, which raises no audit event)."""
+        if self.cell_task is not None:
+            self.cell_imports.setdefault(self.cell_task, set()).add(name)
+        if self.forbidden_modules:
+            self.on_import(name)
+
+    def find_spec(self, name, path=None, target=None):
+        """A ``sys.meta_path`` finder that finds nothing and reports every import it sees."""
+        self.importing(name)
+        return None
+
     def on_import(self, name):
         """Refuse imports of forbidden modules while a call is running (not in stray threads)."""
         if threading.get_ident() in self.stray:
@@ -153,37 +174,32 @@ class Observer:
 
 
 class IPythonStub:
-    """What ``get_ipython()`` returns: every attribute and call is a no-op."""
+    """What ``get_ipython()`` returns. The grader sends cells as plain Python
+    (``magics.python_source``), where magics and shell escapes are calls of the methods in
+    ``MAGIC_METHODS``: those do nothing and return None. Anything else (input transformers,
+    hooks, events) is flagged ``ipython`` and is a no-op too."""
+
+    MAGIC_METHODS = ("run_line_magic", "run_cell_magic", "system", "getoutput")
+
+    def __init__(self, observer):
+        object.__setattr__(self, "_observer", observer)
 
     def __getattr__(self, name):
+        if name not in self.MAGIC_METHODS:
+            self._observer.flag("ipython")
         return self
 
     def __setattr__(self, name, value):
-        pass
+        self._observer.flag("ipython")
 
     def __call__(self, *args, **kwargs):
         return None
 
 
-def neutralise_magics(source):
-    """``source`` with IPython magic and shell lines (``%...``, ``!...``) replaced by ``pass``."""
-    lines = source.splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            lines[i] = line[: len(line) - len(stripped)] + "pass\n"
-    return "".join(lines)
-
-
 def compile_cell(source, filename):
-    """Compile a cell; if it does not compile, retry with magic lines neutralised."""
+    """Compile a cell (plain Python: the grader has already turned IPython syntax into code)."""
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    try:
-        return compile(source, filename, "exec")
-    except SyntaxError:
-        cleaned = neutralise_magics(source)
-        linecache.cache[filename] = (len(cleaned), None, cleaned.splitlines(keepends=True), filename)
-        return compile(cleaned, filename, "exec")
+    return compile(source, filename, "exec")
 
 
 def safe_text(obj, limit=MAX_TEXT):
@@ -214,12 +230,19 @@ def raised(exc):
 
 
 class Tripwires:
-    """Replaces forbidden callables with tripwires for the duration of one call."""
+    """Replaces forbidden callables with tripwires for the duration of one call.
+
+    The library's own functions and classes (``dl4cv.*``) are also *poisoned*: their code (a
+    class's: every method's) is swapped for a tripwire, so that any reference reaches it, one
+    kept from a cell, fetched from ``sys.modules``, a package's attributes or ``importlib``.
+    """
 
     def __init__(self, observer, namespace):
         self.observer = observer
         self.namespace = namespace
         self.patches = []
+        self.poisoned = []
+        builtins.__dl4cv_tripwire__ = self.trip
 
     def arm(self, qualnames):
         """Install tripwires for ``qualnames`` (modules, functions or classes)."""
@@ -227,6 +250,7 @@ class Tripwires:
         for qualname in qualnames:
             for owner, name in self.targets(qualname):
                 original = getattr(owner, name)
+                self.poison(original, qualname)
                 self.replace(owner, name, original, self.tripwire(qualname, original))
                 for key, value in list(self.namespace.items()):
                     if value is original:
@@ -257,15 +281,40 @@ class Tripwires:
     def tripwire(self, qualname, original):
         """A callable that records and raises :class:`Forbidden`; in a thread the cells left
         running (not the call's doing) it calls ``original``."""
-        observer = self.observer
+        stray = self.observer.stray
 
         def forbidden(*args, **kwargs):
-            if threading.get_ident() in observer.stray:
+            if threading.get_ident() in stray:
                 return original(*args, **kwargs)
-            observer.tripped = observer.tripped or qualname
-            raise Forbidden(qualname)
+            self.trip(qualname)
 
         return forbidden
+
+    def trip(self, qualname):
+        """Record that ``qualname`` was reached (unless by a thread the cells left running,
+        which is not the call's doing) and raise :class:`Forbidden`."""
+        if threading.get_ident() not in self.observer.stray:
+            self.observer.tripped = self.observer.tripped or qualname
+        raise Forbidden(qualname)
+
+    def poison(self, value, qualname):
+        """Swap the code of a library function, or of each method of a library class, for a
+        tripwire's (until :meth:`disarm`)."""
+        module = str(getattr(value, "__module__", ""))
+        if not module.startswith("dl4cv.") or not (
+                f"{module}.".startswith(f"{qualname}.") or qualname.startswith(f"{module}.")):
+            return  # not the library's, or only imported by the forbidden module
+        if isinstance(value, type):
+            classes = [c for c in value.__mro__ if str(c.__module__).startswith("dl4cv.")]
+            functions = [getattr(f, "__func__", f) for c in classes for f in vars(c).values()]
+        else:
+            functions = [value]
+        code = _tripwire_code(qualname)
+        for function in functions:
+            if isinstance(function, types.FunctionType) and not function.__code__.co_freevars:
+                if all(function is not done for done, _ in self.poisoned):
+                    self.poisoned.append((function, function.__code__))
+                    function.__code__ = code
 
     def replace(self, owner, name, original, replacement):
         """Set ``owner.name`` (or ``owner[name]``) and remember how to undo it."""
@@ -279,7 +328,10 @@ class Tripwires:
         self.patches.append((owner, name, original))
 
     def disarm(self):
-        """Restore everything :meth:`arm` replaced, and stop refusing imports."""
+        """Restore everything :meth:`arm` replaced or poisoned, and stop refusing imports."""
+        for function, code in reversed(self.poisoned):
+            function.__code__ = code
+        self.poisoned = []
         for owner, name, original in reversed(self.patches):
             if isinstance(owner, dict):
                 owner[name] = original
@@ -287,6 +339,15 @@ class Tripwires:
                 setattr(owner, name, original)
         self.patches = []
         self.observer.forbidden_modules = ()
+
+
+def _tripwire_code(qualname):
+    """The code object of ``def f(*args, **kwargs): __dl4cv_tripwire__(qualname)`` (no free
+    variables, so it can replace any plain function's code; the name is found in builtins)."""
+    source = f"def forbidden(*args, **kwargs):\n    __dl4cv_tripwire__({qualname!r})\n"
+    namespace = {}
+    exec(compile(source, "<forbidden>", "exec"), namespace)
+    return namespace["forbidden"].__code__
 
 
 class Worker:
@@ -325,11 +386,13 @@ class Worker:
 
     def run_cell(self, task_id, source):
         """Execute one cell; an exception is reported and does not stop later cells."""
+        self.observer.cell_task = task_id
         try:
             exec(compile_cell(source, f"{CELL_PREFIX}{task_id}>"), self.namespace)
         except BaseException as exc:  # noqa: BLE001 -- SystemExit in a cell is just an error
             return {"kind": "cell", "error": student_traceback(exc)}
         finally:
+            self.observer.cell_task = None
             flush_output()
         return {"kind": "cell", "error": None}
 
@@ -357,20 +420,36 @@ class Worker:
         self.calls_started = True
         self.stray_threads()
         self.observer.tripped = None
+        forbid = [str(q) for q in request.get("forbid") or ()]
+        imported = self.forbidden_cell_import(request.get("task"), forbid)
+        if imported:
+            return {"kind": "forbidden", "qualname": imported}
+        plugins = PlugIns(self.namespace, request.get("plugins") or {})
         wires = Tripwires(self.observer, self.namespace)
         try:
-            wires.arm([str(q) for q in request.get("forbid") or ()])
+            wires.arm(forbid)
+            plugins.install()
             reply = self.invoke(request)
         except Forbidden:
             reply = None
         except BaseException as exc:  # noqa: BLE001 -- anything the student raises
             reply = raised(exc)
         finally:
+            plugins.remove()
             wires.disarm()
             flush_output()
         if self.observer.tripped:
             return {"kind": "forbidden", "qualname": self.observer.tripped}
         return reply
+
+    def forbidden_cell_import(self, task, forbid):
+        """The entry of ``forbid`` that the cells of ``task`` imported (or tried to), or None.
+
+        Catches a library module fetched by a name built at run time when the cell ran and
+        kept for later, also where the module is kept out of the sandbox and the import failed.
+        """
+        imported = self.observer.cell_imports.get(str(task), ()) if task is not None else ()
+        return next((q for q in forbid for name in imported if name == q or name.startswith(q + ".")), None)
 
     def invoke(self, request):
         """Perform the call, instantiation or attribute read itself."""
@@ -384,11 +463,91 @@ class Worker:
             target = self.namespace.get(name)
         if target is None or not callable(target):
             return {"kind": "not_defined", "name": name}
+        before = array_inputs(args, kwargs) if request.get("check_unchanged") else []
         result = target(*args, **kwargs)
         if request["op"] == "new":
             self.handles.append(result)
             return {"kind": "handle", "handle": len(self.handles) - 1}
+        changed = changed_input(target, before)
+        if changed is not None:
+            return {"kind": "changed_input", "argument": changed}
         return plain_reply(result)
+
+
+class PlugIns:
+    """Library functions standing in for top-level names of the cells during one call.
+
+    ``plugins``: name -> qualified name (``{"affine_forward": "dl4cv.layers.affine_forward"}``),
+    so that a model check runs the student's model with the library's reference for every
+    other task. Resolved before the tripwires are armed.
+    """
+
+    def __init__(self, namespace, plugins):
+        self.namespace = namespace
+        self.chosen = {str(name): resolve(str(qualname)) for name, qualname in dict(plugins).items()}
+        self.saved = {}
+
+    def install(self):
+        """Put the plug-ins in the namespace, remembering what they replace."""
+        for name, value in self.chosen.items():
+            self.saved[name] = self.namespace.get(name, _MISSING)
+            self.namespace[name] = value
+
+    def remove(self):
+        """Restore the namespace as it was."""
+        for name, value in self.saved.items():
+            if value is _MISSING:
+                self.namespace.pop(name, None)
+            else:
+                self.namespace[name] = value
+        self.saved = {}
+
+
+_MISSING = object()
+
+
+def resolve(qualname):
+    """The object ``package.module.attr`` names (importing the module)."""
+    module, _, attr = qualname.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+def array_inputs(args, kwargs):
+    """``(path, array, copy)`` for every ndarray among a call's arguments, nested ones included
+    (``(1, 0)``: the first item of the second positional argument)."""
+    found = []
+
+    def walk(path, value):
+        if isinstance(value, np.ndarray):
+            found.append((path, value, value.copy()))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk((*path, i), item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk((*path, key), item)
+
+    for i, value in enumerate(args):
+        walk((i,), value)
+    for key, value in kwargs.items():
+        walk((key,), value)
+    return found
+
+
+def changed_input(target, before):
+    """The name of the first argument (``x``, ``cache[0]``) the call changed in place, or None."""
+    for path, array, copy in before:
+        if array.shape != copy.shape or array.dtype != copy.dtype or array.tobytes() != copy.tobytes():
+            head = path[0]
+            if isinstance(head, int):
+                try:
+                    names = [p.name for p in inspect.signature(target).parameters.values()
+                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+                except BaseException:  # noqa: BLE001 -- the student's callable may do anything
+                    names = []
+                head = names[head] if head < len(names) else f"argument {head + 1}"
+            return safe_text(head, 100) + "".join(f"[{safe_text(p, 40)!s}]" for p in path[1:])
+    return None
 
 
 def plain_reply(value):
@@ -497,8 +656,10 @@ def main():
     observer = Observer(sys.path + [sys.prefix, sys.base_prefix, "/usr", "/etc", "/proc", "/dev", "/sys"])
     worker = Worker(observer)
     sys.stdout, sys.stderr = OutStream(sys.stdout, worker.quiet), OutStream(sys.stderr, worker.quiet)
-    builtins.get_ipython = lambda: (observer.flag("ipython"), IPythonStub())[1]
+    stub = IPythonStub(observer)
+    builtins.get_ipython = lambda: stub
     sys.addaudithook(observer.audit)
+    sys.meta_path.insert(0, observer)
     protocol.write_frame(sock, {"kind": "ready", "pid": os.getpid(), "flags": []})
     serve(sock, worker)
 

@@ -13,11 +13,14 @@ the answers; a grading run mixes in its course's secret salt (:func:`salted`), w
 sandbox cannot read.
 """
 import contextlib
+import functools
 import importlib
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+from dl4cv_grader.checks.delegation import policy
 
 _salt = 0  # the salt of the grading run in progress (see salted); 0 outside one
 
@@ -39,13 +42,17 @@ def salted(salt):
         _salt = previous
 
 
+def module_name(check_id):
+    """The module that registers ``check_id``: ``a1.knn.no_loops`` -> ``dl4cv_grader.checks.a1_knn``."""
+    return f"{__name__}.{'_'.join(check_id.split('.')[:2])}"
+
+
 def _load(check_id):
-    """Import the module that registers ``check_id``: ``a1.knn.no_loops`` -> ``checks/a1_knn.py``."""
-    module = "_".join(check_id.split(".")[:2])
+    """Import the module that registers ``check_id``."""
     try:
-        importlib.import_module(f"{__name__}.{module}")
+        importlib.import_module(module_name(check_id))
     except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{module}":
+        if exc.name != module_name(check_id):
             raise
 
 
@@ -63,11 +70,22 @@ _REGISTRY: dict[str, CheckSpec] = {}
 
 
 def register(check_id, points, task):
-    """Decorator: register ``fn(student, code)`` as check ``check_id`` worth ``points``."""
+    """Decorator: register ``fn(student, code)`` as check ``check_id`` worth ``points``.
+
+    The registered check first applies the delegation policy of ``task``
+    (:func:`~dl4cv_grader.checks.delegation.policy`, from the ``FORBIDDEN`` and ``REFERENCES``
+    of the check id's module), then runs ``fn``.
+    """
     def deco(fn):
-        if check_id in _REGISTRY and _REGISTRY[check_id].fn is not fn:
+        if check_id in _REGISTRY and _REGISTRY[check_id].fn.__wrapped__ is not fn:
             raise ValueError(f"check id {check_id!r} is registered twice")
-        _REGISTRY[check_id] = CheckSpec(check_id, float(points), task, fn)
+
+        @functools.wraps(fn)
+        def checked(student, code):
+            policy(student, code, task, module_name(check_id))
+            return fn(student, code)
+
+        _REGISTRY[check_id] = CheckSpec(check_id, float(points), task, checked)
         return fn
     return deco
 

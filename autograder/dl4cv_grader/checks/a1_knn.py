@@ -6,40 +6,25 @@ result with the library's reference ``dl4cv.classifiers.k_nearest_neighbor`` her
 trusted side. Messages say what is wrong (shape, how many entries, the largest relative
 error) and never the expected values or the inputs.
 """
-import ast
-
 import numpy as np
 
 from dl4cv.classifiers.k_nearest_neighbor import KNearestNeighbor as Reference
 from dl4cv.gradient_check import relative_errors
 
 from dl4cv_grader.checks import check_rng, register
+from dl4cv_grader.checks.loops import python_loops
 from dl4cv_grader.results import CheckFailed, PolicyViolation
-from dl4cv_grader.student import static_uses
 
 # What the notebook's setup cell gives the graded code.
 PRELUDE = "import numpy as np\n"
 # Delegating to these would not be the student's own distance or voting code.
-FORBIDDEN = ("numpy.linalg.norm", "scipy", "sklearn", "dl4cv.classifiers.k_nearest_neighbor",
-             "dl4cv.kernels")
+FORBIDDEN = ("numpy.linalg.norm", "scipy", "sklearn")
+# The library's implementation of every task (see checks/delegation.py).
+REFERENCES = {task: ("dl4cv.classifiers.k_nearest_neighbor", "dl4cv.kernels")
+              for task in ("knn_two_loops", "knn_one_loop", "knn_no_loops", "knn_predict_labels")}
 # Not in the sandbox at all (full isolation): the reference KNearestNeighbor and the distance
 # kernels, so no import trick or stashed reference can hand the task to them.
 SANDBOX_WITHOUT = ("dl4cv.classifiers.k_nearest_neighbor", "dl4cv.kernels")
-DISTANCE_TASKS = {
-    "compute_distances_two_loops": "knn_two_loops",
-    "compute_distances_one_loop": "knn_one_loop",
-    "compute_distances_no_loops": "knn_no_loops",
-}
-
-
-def _policy(student, code, task):
-    """Refuse forbidden helpers: statically in the task's code, and at run time."""
-    used = static_uses(code.source(task), FORBIDDEN, context=PRELUDE)
-    if used:
-        raise PolicyViolation(
-            f"your code for this task uses {', '.join(sorted(set(used)))}; write the computation "
-            "yourself with basic NumPy operations")
-    student.forbid(*FORBIDDEN)
 
 
 def _trained(student, X_train, y_train):
@@ -98,8 +83,7 @@ def _distance_cases(rng):
     ]
 
 
-def _check_distances(student, code, method, seed):
-    _policy(student, code, DISTANCE_TASKS[method])
+def _check_distances(student, method, seed):
     rng = check_rng(seed)
     for label, X_train, X_test in _distance_cases(rng):
         knn = _trained(student, X_train, np.arange(len(X_train)) % 3)
@@ -112,88 +96,19 @@ def _check_distances(student, code, method, seed):
 @register("a1.knn.two_loops", points=3, task="knn_two_loops")
 def two_loops(student, code):
     """compute_distances_two_loops matches the reference on unseen shapes."""
-    _check_distances(student, code, "compute_distances_two_loops", seed=11)
+    _check_distances(student, "compute_distances_two_loops", seed=11)
 
 
 @register("a1.knn.one_loop", points=3, task="knn_one_loop")
 def one_loop(student, code):
     """compute_distances_one_loop matches the reference on unseen shapes."""
-    _check_distances(student, code, "compute_distances_one_loop", seed=12)
+    _check_distances(student, "compute_distances_one_loop", seed=12)
 
 
 @register("a1.knn.no_loops", points=4, task="knn_no_loops")
 def no_loops(student, code):
     """compute_distances_no_loops matches the reference on unseen shapes."""
-    _check_distances(student, code, "compute_distances_no_loops", seed=13)
-
-
-# Calls that loop in Python without a loop statement.
-LOOPING_CALLS = ("map", "filter", "vectorize", "frompyfunc", "apply_along_axis", "apply_over_axes",
-                 "fromfunction", "fromiter", "reduce", "starmap", "accumulate")
-_LOOP_KINDS = {ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
-               ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
-               ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression"}
-
-
-def _definitions(source):
-    """name -> function nodes (``def`` or ``name = lambda``) anywhere in ``source``; {} if unparsable."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
-    found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found.setdefault(node.name, []).append(node)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-            for target in node.targets:
-                name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
-                if name:
-                    found.setdefault(name, []).append(node.value)
-    return found
-
-
-def python_loops(source, function_name, also=()):
-    """Loops (for, while, comprehensions, looping calls such as ``map`` or ``np.vectorize``,
-    recursion) in every definition of ``function_name`` and in every function of the student's
-    that it refers to (``helper(...)``, ``self.other_method(...)``), directly or further down.
-
-    ``also``: the student's other sources (other task cells), searched for those functions, so
-    that a loop-free function that hands the work to a looping one is not loop-free.
-    Returns ``"for loop at line N"``-style strings; raises ValueError if ``source`` does not
-    define the function (or is not valid Python).
-    """
-    own = _definitions(source)
-    if not own.get(function_name):
-        ast.parse(source)  # a SyntaxError says why
-        raise ValueError(f"{function_name} is not defined")
-    defined = {}
-    for text in [*also, source]:
-        for name, nodes in _definitions(text).items():
-            defined.setdefault(name, []).extend(nodes)
-    defined[function_name] = own[function_name]
-    loops, seen, todo = [], set(), [function_name]
-    while todo:
-        name = todo.pop()
-        seen.add(name)
-        where = "" if name == function_name else f" in {name}"
-        for function in defined.get(name, []):
-            for node in ast.walk(function):
-                if type(node) in _LOOP_KINDS:
-                    loops.append(f"{_LOOP_KINDS[type(node)]} at line {node.lineno}{where}")
-                    continue
-                if isinstance(node, ast.Call):
-                    callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                    if callee in LOOPING_CALLS:
-                        loops.append(f"{callee}() at line {node.lineno}{where}")
-                referred = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
-                if not isinstance(node, (ast.Name, ast.Attribute)) or referred not in defined:
-                    continue
-                if referred in (name, function_name):
-                    loops.append(f"recursion at line {node.lineno}{where}")
-                elif referred not in seen and referred not in todo:
-                    todo.append(referred)
-    return list(dict.fromkeys(loops))
+    _check_distances(student, "compute_distances_no_loops", seed=13)
 
 
 @register("a1.knn.no_loops.vectorised", points=2, task="knn_no_loops")
@@ -207,7 +122,6 @@ def no_loops_vectorised(student, code):
     if loops:
         raise PolicyViolation(f"compute_distances_no_loops must not loop in Python; found: "
                               f"{', '.join(loops)}")
-    _policy(student, code, "knn_no_loops")
     rng = check_rng(77)
     X_train, X_test = rng.normal(size=(40, 25)), rng.normal(size=(11, 25))
     ref = Reference()
@@ -242,7 +156,6 @@ def _vote(student, dists, y_train, k, label):
 @register("a1.knn.predict_labels", points=2, task="knn_predict_labels")
 def predict_labels(student, code):
     """predict_labels votes correctly for k=1 and k>1, including a single test row."""
-    _policy(student, code, "knn_predict_labels")
     rng = check_rng(5)
     y_train = rng.integers(0, 6, size=31)
     dists = rng.uniform(0.0, 10.0, size=(12, 31))
@@ -254,7 +167,6 @@ def predict_labels(student, code):
 @register("a1.knn.predict_labels.ties", points=2, task="knn_predict_labels")
 def predict_labels_ties(student, code):
     """Ties between labels go to the smaller label; k may exceed any label's count."""
-    _policy(student, code, "knn_predict_labels")
     # Labels arranged so the nearest neighbours split their votes evenly.
     y_train = np.array([4, 1, 4, 1, 3, 3, 0, 2, 2, 0])
     order = np.array([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],

@@ -17,10 +17,16 @@ from dl4cv.classifiers.linear_classifier import LinearClassifier
 from dl4cv.classifiers.linear_svm import svm_loss_vectorized as reference_svm_loss
 
 from dl4cv_grader.checks import check_rng, register
-from dl4cv_grader.checks.a1_knn import array_or_none, python_loops
-from dl4cv_grader.checks.a1_two_layer_net import compare, policy, unpack
+from dl4cv_grader.checks.a1_knn import array_or_none
+from dl4cv_grader.checks.a1_two_layer_net import compare, unpack
+from dl4cv_grader.checks.loops import python_loops
 from dl4cv_grader.results import CheckFailed, PolicyViolation
 
+# The library's implementation of each task (see checks/delegation.py).
+_LOSS = ("dl4cv.classifiers.linear_svm", "dl4cv.classifiers.linear_loss", "dl4cv.layers.svm_loss")
+REFERENCES = {"svm_loss_naive": _LOSS, "svm_loss_vectorized": _LOSS,
+              "svm_train": ("dl4cv.classifiers.linear_classifier",),
+              "svm_predict": ("dl4cv.classifiers.linear_classifier",)}
 LOSS_HINT = "the data loss is the mean over the examples, plus reg * np.sum(W * W)"
 GRAD_HINT = "average the gradient over the examples and add 2 * reg * W"
 
@@ -69,8 +75,9 @@ def check_loss(student, code, func_name, task, reference, cases, part):
     """Compare the student's ``func_name`` with ``reference`` on ``cases``.
 
     ``part`` is ``"loss"`` or ``"dW"``: which of the two returned values this check grades.
+    ``code`` and ``task`` are not needed any more (the delegation policy runs before every
+    check) and are kept for the softmax stability check, which calls this as it is.
     """
-    policy(student, code, task)
     for label, W, X, y, reg in cases:
         got = unpack(func_name, student.call(func_name, W, X, y, reg), ("loss", "dW"))
         want = reference(W, X, y, reg)
@@ -118,10 +125,9 @@ def vectorized_no_loops(student, code):
     check_no_loops(student, code, "svm_loss_vectorized", "svm_loss_vectorized", reference_svm_loss, 25)
 
 
-def _train_and_compare(student, code, X, y, settings, what):
+def _train_and_compare(student, X, y, settings, what):
     """Train the notebook's LinearSVM and the library's LinearClassifier (same loss, same
     settings) and compare the loss histories and the final weights."""
-    policy(student, code, "svm_train")
     classifier = student.new("_linear_svm_for_checks")
     history = classifier.call("train", X, y, **settings)
     reference = LinearClassifier(loss_fn=_least_squares_loss)
@@ -146,7 +152,7 @@ def train_step(student, code):
     rng = check_rng(31)
     X = np.tile(rng.normal(size=(1, 5)), (12, 1))
     y = np.full(12, 2)
-    _train_and_compare(student, code, X, y, dict(learning_rate=0.05, reg=0.1, num_iters=7, batch_size=3, rng=5),
+    _train_and_compare(student, X, y, dict(learning_rate=0.05, reg=0.1, num_iters=7, batch_size=3, rng=5),
                        "identical training rows")
 
 
@@ -156,7 +162,7 @@ def train_minibatch(student, code):
     rng = check_rng(32)
     X, y = rng.normal(size=(40, 6)), rng.integers(0, 4, size=40)
     try:
-        _train_and_compare(student, code, X, y,
+        _train_and_compare(student, X, y,
                            dict(learning_rate=0.1, reg=0.01, num_iters=6, batch_size=8, rng=7), "random data")
     except CheckFailed as exc:
         raise CheckFailed(f"{exc}; draw each minibatch with idx = rng.integers(num_train, size=batch_size) "
@@ -166,7 +172,6 @@ def train_minibatch(student, code):
 @register("a1.svm.predict", points=1, task="svm_predict")
 def predict(student, code):
     """predict returns the highest-scoring class of each row."""
-    policy(student, code, "svm_predict")
     rng = check_rng(33)
     for label, W, X in [("13 rows, 5 classes", rng.normal(size=(6, 5)), rng.normal(size=(13, 6))),
                         ("a single row", rng.normal(size=(4, 3)), rng.normal(size=(1, 4)))]:

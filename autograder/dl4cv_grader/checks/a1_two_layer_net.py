@@ -5,10 +5,11 @@ Each check builds its own inputs (other shapes and values than the notebook's pu
 function in the sandbox, and compares the plain-data result here, on the trusted side, with
 the library's reference (``dl4cv.layers``, ``dl4cv.classifiers.fc_net.TwoLayerNet``).
 
-The network's loss is graded on its own: the reference network is run with the *student's*
-layer functions plugged in (each call goes to the sandbox), so a mistake in a layer costs
-the points of that layer's task only, and the loss checks test how the layers are put
-together, the regularization and the gradients. Messages name the output and the kind of
+The network's loss is graded on its own: in the sandbox, the student's ``two_layer_net_loss``
+runs with the library's layers plugged in for the five layer functions it calls
+(``Student.plug_in``), and is compared with the library's network. So a layer that raises
+or is wrong costs the points of that layer's task only, and the loss checks test how the
+layers are put together, the regularization and the gradients. Messages name the output and the kind of
 error, never the inputs or the expected values.
 """
 import numpy as np
@@ -18,25 +19,21 @@ from dl4cv.classifiers.fc_net import TwoLayerNet as ReferenceNet
 from dl4cv.gradient_check import relative_errors
 
 from dl4cv_grader.checks import check_rng, register
-from dl4cv_grader.results import CheckFailed, PolicyViolation
-from dl4cv_grader.student import static_uses
+from dl4cv_grader.results import CheckFailed
 
 # What the notebook's setup cell gives the graded code.
 PRELUDE = "import numpy as np\n"
-# The library's own layers, losses and models: delegating to them is not the student's work.
-FORBIDDEN = ("dl4cv.layers", "dl4cv.layer_utils", "dl4cv.fast_layers", "dl4cv.conv_layer_utils",
-             "dl4cv.classifiers")
 LAYER_NAMES = ReferenceNet.LAYER_NAMES
-
-
-def policy(student, code, task, forbidden=FORBIDDEN):
-    """Refuse delegation to the library: statically in the task's code, and at run time."""
-    used = static_uses(code.source(task), list(forbidden), context=PRELUDE)
-    if used:
-        raise PolicyViolation(
-            f"your code for this task uses {', '.join(sorted(set(used)))}; write the computation "
-            "yourself with NumPy")
-    student.forbid(*forbidden)
+# The library's own layers, losses and models, per task (see checks/delegation.py). The
+# network's loss may not use the library's models, but runs with its layers plugged in.
+_COMPOSED = ("dl4cv.layer_utils", "dl4cv.fast_layers", "dl4cv.conv_layer_utils")
+REFERENCES = {
+    **{f"tln_{name}": (f"dl4cv.layers.{name}", *_COMPOSED)
+       for name in ("affine_forward", "affine_backward", "relu_forward", "relu_backward")},
+    "tln_svm_loss": ("dl4cv.layers.svm_loss", "dl4cv.classifiers.linear_svm", *_COMPOSED),
+    "tln_softmax_loss": ("dl4cv.layers.softmax_loss", "dl4cv.classifiers.softmax", *_COMPOSED),
+    "tln_net_loss": ("dl4cv.classifiers", *_COMPOSED),
+}
 
 
 def compare(label, got, want, max_rel_error=1e-7, hint=""):
@@ -77,7 +74,6 @@ def unpack(label, value, names):
 @register("a1.two_layer_net.affine_forward", points=2, task="tln_affine_forward")
 def affine_forward(student, code):
     """affine_forward on 4-d input, a single example and an odd output size."""
-    policy(student, code, "tln_affine_forward")
     rng = check_rng(101)
     cases = [
         ("4-d input (N, 2, 3, 5)", rng.normal(size=(3, 2, 3, 5)), rng.normal(size=(30, 7)), rng.normal(size=7)),
@@ -93,7 +89,6 @@ def affine_forward(student, code):
 @register("a1.two_layer_net.affine_backward", points=3, task="tln_affine_backward")
 def affine_backward(student, code):
     """affine_backward's dx, dw, db on 4-d input, a single example and odd sizes."""
-    policy(student, code, "tln_affine_backward")
     rng = check_rng(102)
     cases = [
         ("4-d input (N, 3, 2, 2)", (4, 3, 2, 2), 5),
@@ -115,7 +110,6 @@ def affine_backward(student, code):
 @register("a1.two_layer_net.relu_forward", points=1, task="tln_relu_forward")
 def relu_forward(student, code):
     """relu_forward on 3-d input with exact zeros, and on a single value."""
-    policy(student, code, "tln_relu_forward")
     rng = check_rng(103)
     x = rng.normal(size=(2, 3, 4))
     x[0, 1] = 0.0
@@ -128,7 +122,6 @@ def relu_forward(student, code):
 @register("a1.two_layer_net.relu_backward", points=2, task="tln_relu_backward")
 def relu_backward(student, code):
     """relu_backward on 4-d input with exact zeros (no gradient at 0) and negative dout."""
-    policy(student, code, "tln_relu_backward")
     rng = check_rng(104)
     x = rng.normal(size=(3, 2, 2, 5))
     x[:, 0, 1] = 0.0
@@ -161,7 +154,6 @@ def _check_loss(student, name, cases, hint):
 @register("a1.two_layer_net.svm_loss", points=3, task="tln_svm_loss")
 def svm_loss(student, code):
     """svm_loss (loss and dx) on odd sizes, a single example and two classes."""
-    policy(student, code, "tln_svm_loss")
     _check_loss(student, "svm_loss", _scores_cases(105),
                 "margins of the wrong classes only, averaged over the N examples")
 
@@ -169,7 +161,6 @@ def svm_loss(student, code):
 @register("a1.two_layer_net.softmax_loss", points=4, task="tln_softmax_loss")
 def softmax_loss(student, code):
     """softmax_loss (loss and dx) on odd sizes, a single example, and scores near 1e4."""
-    policy(student, code, "tln_softmax_loss")
     rng = check_rng(106)
     large = [("scores near 1e4", 1e4 + rng.normal(size=(4, 5)) * 30.0, np.array([0, 4, 2, 2])),
              ("scores spread over +-1e4", rng.normal(size=(3, 4)) * 1e4, np.array([1, 0, 3]))]
@@ -178,23 +169,16 @@ def softmax_loss(student, code):
                 "maximum score before exponentiating")
 
 
-class _SandboxLayers:
-    """The five layer functions of the network, each a call into the student's sandbox."""
-
-    def __init__(self, student):
-        for name in LAYER_NAMES:
-            setattr(self, name, lambda *args, _name=name: student.call(_name, *args))
-
-
 def _net_case(student, reg, seed):
-    """(student model, reference net with the student's layers, X, y, params) for one case."""
+    """(student model with the library's layers plugged in, reference net, X, y) for one case."""
     rng = check_rng(seed)
     dims = dict(input_dim=7, hidden_dim=6, num_classes=4)
     params = {"W1": rng.normal(size=(7, 6)) * 0.5, "b1": rng.normal(size=6) * 0.1,
               "W2": rng.normal(size=(6, 4)) * 0.5, "b2": rng.normal(size=4) * 0.1}
+    student.plug_in(**{name: f"dl4cv.layers.{name}" for name in LAYER_NAMES})
     model = student.new("TwoLayerNet", reg=reg, **dims)
     model.call("set_params", params)
-    ref = ReferenceNet(reg=reg, layers=_SandboxLayers(student), **dims)
+    ref = ReferenceNet(reg=reg, **dims)
     ref.params = {k: v.copy() for k, v in params.items()}
     X, y = rng.normal(size=(5, 7)), rng.integers(0, 4, size=5)
     return model, ref, X, y
@@ -215,7 +199,6 @@ def _compare_loss_and_grads(model, ref, X, y, label, hint):
 @register("a1.two_layer_net.loss", points=3, task="tln_net_loss")
 def net_loss(student, code):
     """Scores at test time, and loss and gradients without regularization."""
-    policy(student, code, "tln_net_loss")
     model, ref, X, y = _net_case(student, reg=0.0, seed=108)
     compare("scores at test time (y=None)", model.call("loss", X), ref.loss(X),
             hint="affine, ReLU, affine; return the scores when y is None")
@@ -229,7 +212,6 @@ def net_loss(student, code):
 @register("a1.two_layer_net.loss.reg", points=2, task="tln_net_loss")
 def net_loss_reg(student, code):
     """Loss and gradients with L2 regularization (0.5 * reg * sum(W^2), biases excluded)."""
-    policy(student, code, "tln_net_loss")
     for reg, seed in ((0.3, 110), (2.5, 111)):
         model, ref, X, y = _net_case(student, reg=reg, seed=seed)
         _compare_loss_and_grads(model, ref, X, y, f"with reg={reg}",

@@ -9,21 +9,22 @@ It cannot see names built at run time (``getattr(np, "li" + "nalg")``); such tri
 what the tripwires and manual review are for.
 """
 import ast
-import re
 
-_MAGIC_LINE = re.compile(r"^(\s*)[%!].*$", re.MULTILINE)
+from ..magics import python_source
+
 _IMPORT_FUNCTIONS = ("__import__", "importlib.import_module", "import_module")
 
 
 def _parse(source):
-    """AST of ``source`` (IPython magic lines blanked); None if it does not parse."""
+    """AST of ``source`` as Jupyter runs it (:func:`~dl4cv_grader.magics.python_source`); None
+    if it does not parse."""
     try:
-        return ast.parse(_MAGIC_LINE.sub(r"\1pass", source))
-    except SyntaxError:
+        return ast.parse(python_source(source))
+    except (SyntaxError, ValueError):
         return None
 
 
-def _aliases(tree, aliases):
+def import_aliases(tree, aliases):
     """Add ``local name -> qualified name`` for every import in ``tree``; return imported modules."""
     imported = []
     for node in ast.walk(tree):
@@ -80,9 +81,9 @@ def static_uses(source, qualnames, context=""):
     aliases = {}
     context_tree = _parse(context)
     if context_tree is not None:
-        _aliases(context_tree, aliases)
+        import_aliases(context_tree, aliases)
     tree = _parse(source)
     if tree is None:
         return []
-    found = _aliases(tree, aliases) + _mentions(tree, aliases)
+    found = import_aliases(tree, aliases) + _mentions(tree, aliases)
     return [q for q in qualnames if any(name == q or name.startswith(q + ".") for name in found)]
