@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dl4cv.checks import check_close, check_gradient, check_returns
+from dl4cv.checks import check_close, check_gradient, check_no_loops, check_returns
 
 
 def _fails(match, fn, *args, **kwargs):
@@ -11,9 +11,13 @@ def _fails(match, fn, *args, **kwargs):
     return str(info.value)
 
 
-def test_matching_values_print_ok(capsys):
+def test_matching_values_print_ok_and_return_nothing(capsys):
+    # A returned number would show as Out[...] under a check cell, which nbgrader's Validate
+    # reads as a partial score (0.0 of the cell's points).
     x = np.random.default_rng(0).standard_normal((3, 2))
-    assert check_close("dx", x.copy(), x) == 0.0
+    assert check_close("dx", x.copy(), x) is None
+    assert capsys.readouterr().out == "OK: dx matches the expected value (max relative error 0.0e+00)\n"
+    assert check_close("dx", x.copy(), x, atol=1e-9) is None
     assert capsys.readouterr().out.startswith("OK: dx")
 
 
@@ -89,7 +93,7 @@ def test_check_gradient_of_an_array_valued_function_uses_the_upstream_gradient()
     A = rng.standard_normal((4, 2))
     x = rng.standard_normal((3, 4))
     dout = rng.standard_normal((3, 2))
-    assert check_gradient("dx", lambda v: v @ A, x, dout @ A.T, df=dout) < 1e-8
+    assert check_gradient("dx", lambda v: v @ A, x, dout @ A.T, df=dout) is None
     _fails("numerical gradient", check_gradient, "dx", lambda v: v @ A, x, dout @ A.T + 1e-3, df=dout)
 
 
@@ -97,3 +101,27 @@ def test_check_gradient_insists_on_float64():
     x = np.ones(3, dtype=np.float32)
     with pytest.raises(ValueError, match="float32.*float64"):
         check_gradient("dx", np.sum, x, np.ones(3))
+
+
+def test_check_no_loops_names_each_loop_and_its_line(capsys):
+    def vectorised(x):
+        return np.sum(x * x, axis=1)
+
+    def looping(x):
+        total = [np.sum(row) for row in x]
+        for value in total:
+            while value > 1:
+                value /= 2
+        return total
+
+    assert check_no_loops(vectorised) is None
+    assert capsys.readouterr().out == "OK: vectorised has no Python loop\n"
+    msg = _fails("looping must not loop in Python", check_no_loops, looping)
+    assert "a list comprehension at line 2, a for loop at line 3, a while loop at line 4" in msg
+
+
+def test_check_no_loops_without_a_source_leaves_it_to_grading(capsys):
+    namespace = {}
+    exec("def made_at_run_time(x):\n    return [v for v in x]\n", namespace)
+    check_no_loops(namespace["made_at_run_time"])
+    assert "not available" in capsys.readouterr().out

@@ -1,11 +1,20 @@
 """Public checks for the notebooks: print ``OK: ...`` or fail with a message a student can act on.
 
+``check_close`` and ``check_gradient`` return None, so a check cell has no ``Out[...]``
+value: nbgrader's Validate (and its autograder) reads a number shown by a graded cell as a
+partial score, and would report every correct notebook as losing credit.
+
 A failed check raises ``AssertionError`` whose message names the value, the problem and,
 where one is known, what to look at: a missing ``return``, a wrong shape, an integer or
 lower-precision dtype, NaN or inf, or the size and place of the largest error. Messages
 report sizes of errors and indices, never the expected values themselves, so the same
-helpers are safe where the expected values are not shown.
+helpers are safe where the expected values are not shown. ``check_no_loops`` reads a
+function's own source for Python loops (the graded check also follows what it calls).
 """
+import ast
+import inspect
+import textwrap
+
 import numpy as np
 
 from dl4cv.gradient_check import (
@@ -101,7 +110,8 @@ def check_close(name, actual, expected, *, max_rel_error=None, rtol=None, atol=N
     - hint: what to look at if the values differ, e.g. ``"check the regularization term"``.
     - expected_name: how to call the expected value in messages.
 
-    Returns the largest relative error (or largest absolute difference with rtol/atol).
+    Returns None; the printed line gives the largest relative error (or the largest absolute
+    difference with rtol/atol).
     """
     if max_rel_error is not None and (rtol is not None or atol is not None):
         raise ValueError("give either max_rel_error or rtol/atol, not both")
@@ -118,7 +128,7 @@ def check_close(name, actual, expected, *, max_rel_error=None, rtol=None, atol=N
                 f"{_where(tuple(int(i) for i in index))} (should be below {tol:.0e}){advice}"
             )
         print(f"OK: {name} matches {expected_name} (max relative error {worst:.1e})")
-        return worst
+        return
     rtol = 0.0 if rtol is None else rtol
     atol = 0.0 if atol is None else atol
     diff = np.abs(a - e)
@@ -132,7 +142,6 @@ def check_close(name, actual, expected, *, max_rel_error=None, rtol=None, atol=N
             f"(tolerance atol={atol:g}, rtol={rtol:g}){advice}"
         )
     print(f"OK: {name} matches {expected_name} (largest difference {worst:.1e})")
-    return worst
 
 
 def check_gradient(name, f, x, analytic, *, df=None, max_rel_error=1e-7, h=1e-5, hint=None):
@@ -147,7 +156,7 @@ def check_gradient(name, f, x, analytic, *, df=None, max_rel_error=1e-7, h=1e-5,
     - df: optional upstream gradient, shaped like ``f(x)``.
     - max_rel_error, h, hint: tolerance, step size, advice on failure.
 
-    Returns the largest relative error.
+    Returns None, like ``check_close``.
     """
     x_dtype = np.asarray(x).dtype
     if x_dtype != np.float64:
@@ -159,5 +168,32 @@ def check_gradient(name, f, x, analytic, *, df=None, max_rel_error=1e-7, h=1e-5,
         numerical = eval_numerical_gradient(f, x, verbose=False, h=h)
     else:
         numerical = eval_numerical_gradient_array(f, x, df, h=h)
-    return check_close(name, analytic, numerical, max_rel_error=max_rel_error, hint=hint,
-                       expected_name="the numerical gradient")
+    check_close(name, analytic, numerical, max_rel_error=max_rel_error, hint=hint,
+                expected_name="the numerical gradient")
+
+
+_LOOPS = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
+          ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
+          ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression"}
+
+
+def check_no_loops(func):
+    """Check that the source of ``func`` has no Python loop (``for``, ``while``, comprehension).
+
+    Prints ``OK: ...`` or raises ``AssertionError`` naming each loop and its line in the
+    function. Only the function's own source is read; when it cannot be found (a function
+    made at run time), prints that the check is left to grading and returns. Returns None.
+    """
+    name = getattr(func, "__name__", "the function")
+    try:
+        source = textwrap.dedent(inspect.getsource(func))
+    except (OSError, TypeError):
+        print(f"note: the source of {name} is not available here; its loops are checked when graded")
+        return
+    loops = sorted({(node.lineno, _LOOPS[type(node)]) for node in ast.walk(ast.parse(source))
+                    if type(node) in _LOOPS})
+    if loops:
+        found = ", ".join(f"{kind} at line {line}" for line, kind in loops)
+        raise AssertionError(f"{name} must not loop in Python, but has {found} (line 1 is its def): "
+                             "replace the loop by operations on whole arrays")
+    print(f"OK: {name} has no Python loop")

@@ -55,5 +55,22 @@ def check(verbose=True):
                     "incomplete": f"  <- lacks {', '.join(state.missing_files)}"}.get(state.kind, "")
             print(f"  {name:16s} {state.kind}{note}")
         for name, fix in info["fixes"].items():
-            print(f"to get the real {name}: {fix}")
+            if in_notebook():
+                print(f"to get the real {name}, run in a cell: {as_cell_command(fix)}")
+            else:
+                print(f"to get the real {name}: {fix}")
     return info
+
+
+def in_notebook():
+    """True inside a Jupyter kernel (JupyterLab, Colab), where commands run as ``!`` cells."""
+    return "ipykernel" in sys.modules
+
+
+def as_cell_command(command):
+    """A printed ``python ...`` command as a notebook cell must run it: with the kernel's own
+    interpreter, ``!{sys.executable} ...`` (a bare ``!python`` may be another Python)."""
+    for python in (f"{sys.executable} ", "python "):
+        if command.startswith(python):
+            return "!{sys.executable} " + command[len(python):]
+    return f"!{command}"

@@ -2,8 +2,12 @@
 
 The loss checks are those of the SVM notebook (``a1_svm.check_loss``: unseen shapes, a
 single example, one class, tied and equal scores), compared with the library's reference
-``dl4cv.classifiers.softmax``; the stability checks add scores around 1e4, where an
-unshifted ``np.exp`` overflows.
+``dl4cv.classifiers.softmax``. The stability checks test what the notebook calls
+numerically stable: each row of scores shifted by its maximum before ``np.exp``. Their scores
+are of order +-1e3 (an unshifted ``np.exp`` gives inf or 0, so the loss is NaN), with row
+offsets of both signs in one batch (a shift by one constant for the whole batch leaves some
+rows at -2e3), but within a row they differ by a few tens, so the shifted-then-normalised
+probabilities stay far from 0 and the log-sum-exp form is not needed.
 """
 import numpy as np
 
@@ -20,14 +24,18 @@ REFERENCES = {"softmax_loss_naive": _LOSS, "softmax_loss_vectorized": _LOSS}
 
 
 def large_score_cases(seed):
-    """(label, W, X, y, reg) cases whose scores are around 1e4 in size."""
+    """(label, W, X, y, reg) cases whose scores are about 1000 or -1000 and differ by a few
+    tens within a row: the first feature of each example is its row offset (weight 1 for
+    every class), the other features spread the scores."""
     rng = check_rng(seed)
-    return [
-        ("scores around 1e4", 30.0 * rng.normal(size=(10, 4)), 100.0 * rng.normal(size=(7, 10)),
-         rng.integers(0, 4, size=7), 0.001),
-        ("one example with scores around -1e4", 50.0 * rng.normal(size=(6, 3)) - 400.0,
-         np.abs(10.0 * rng.normal(size=(1, 6))), np.array([1]), 0.0),
-    ]
+    cases = []
+    for label, signs, num_classes, reg in (("scores around +-1e3", np.array([1, -1, 1, 1, -1, -1, 1]), 4, 0.05),
+                                           ("one example with scores around 1e3", np.array([1]), 3, 0.0)):
+        offsets = signs * rng.uniform(900.0, 1100.0, size=len(signs))
+        X = np.hstack([offsets[:, np.newaxis], 3.0 * rng.normal(size=(len(signs), 5))])
+        W = np.vstack([np.ones((1, num_classes)), rng.normal(size=(5, num_classes))])
+        cases.append((label, W, X, rng.integers(0, num_classes, size=len(signs)), reg))
+    return cases
 
 
 register_loss_checks("softmax", reference_softmax_loss,
@@ -39,20 +47,19 @@ def _stable(student, code, func_name, seed):
         for part in ("loss", "dW"):
             check_loss(student, code, func_name, func_name, reference_softmax_loss, large_score_cases(seed), part)
     except CheckFailed as exc:
-        raise CheckFailed(f"{exc}; with large scores, shift each row of scores by its maximum before "
-                          "np.exp, and take the loss as log(sum(exp(shifted))) - shifted correct score "
-                          "rather than the log of a probability that can round to 0") from None
+        raise CheckFailed(f"{exc}; with scores in the thousands, shift each row of scores by its own "
+                          "maximum before np.exp (np.exp(1000.0) is inf and np.exp(-1000.0) is 0)") from None
 
 
 @register("a1.softmax.naive.stable", points=1, task="softmax_loss_naive")
 def naive_stable(student, code):
-    """softmax_loss_naive stays finite and correct for scores around 1e4."""
+    """softmax_loss_naive stays finite and correct for scores around +-1e3."""
     _stable(student, code, "softmax_loss_naive", 43)
 
 
 @register("a1.softmax.vectorized.stable", points=1, task="softmax_loss_vectorized")
 def vectorized_stable(student, code):
-    """softmax_loss_vectorized stays finite and correct for scores around 1e4."""
+    """softmax_loss_vectorized stays finite and correct for scores around +-1e3."""
     _stable(student, code, "softmax_loss_vectorized", 46)
 
 
