@@ -12,8 +12,10 @@ instructor's manifest; the student copy of the manifest
 (``dl4cv/assignments_manifest/<assignment>.json``) is written by ``dl4cv-grade release``.
 """
 import ast
+import functools
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +33,14 @@ def source_hash(text):
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+# A line IPython reads as a magic, a shell command or a help request.
+_IPYTHON_LINE = re.compile(r"^\s*([%!?]|[\w.,\s]+=\s*[%!])|\?\s*$", re.M)
+
+
+@functools.lru_cache(maxsize=4096)
 def parse(text):
     """The module AST of a cell's source, or None if it is not valid Python (prose, typos).
+    Cached: callers must not change the tree.
 
     IPython magics (``%timeit``, ``!ls``) are read as the IPython calls they stand for, so
     a magic does not make a cell unparsable. (If the grader gets its own magics module, it
@@ -41,7 +49,8 @@ def parse(text):
     try:
         return ast.parse(text)
     except (SyntaxError, ValueError):
-        pass
+        if not _IPYTHON_LINE.search(text):
+            return None
     try:
         from IPython.core.inputtransformer2 import TransformerManager
         return ast.parse(TransformerManager().transform_cell(text))
