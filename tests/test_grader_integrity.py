@@ -102,7 +102,15 @@ def _running_while_saved(raw):  # saved while a cell was still printing: no coun
     return raw
 
 
-@pytest.mark.parametrize("change", [_scratch_and_reordered, _cleared, _colab, _own_kernel, _running_while_saved])
+def _solution_to_markdown(raw):  # a slip of the "m" key: graded as code, noted by the mapping
+    cell = _cell(raw, "knn_no_loops")
+    cell["cell_type"], cell["metadata"] = "markdown", {}
+    del cell["outputs"], cell["execution_count"]
+    return raw
+
+
+@pytest.mark.parametrize("change", [_scratch_and_reordered, _cleared, _colab, _own_kernel, _running_while_saved,
+                                    _solution_to_markdown])
 def test_honest_but_unusual_notebooks_have_no_flag(change):
     assert _flags(change(_honest())) == []
 

@@ -43,7 +43,7 @@ FLAGS = {
     "points_changed": "a cell's nbgrader points differ from the release",
     "grade_flags_changed": "a cell's nbgrader grade/solution/locked/task flags differ from the release",
     "grade_id_changed": "a cell carries an nbgrader grade_id the release does not give it",
-    "nbgrader_metadata_stripped": "a released nbgrader cell, still there by its id, lost its nbgrader metadata",
+    "nbgrader_metadata_stripped": "a released nbgrader cell, still there by its id and type, lost its nbgrader metadata",
     "test_cell_deleted": "a test (grade) cell of the release is gone",
     "test_cell_changed": "a test (grade) cell's source was rewritten",
     "test_cell_retyped": "a test (grade) cell was turned into markdown or raw",
@@ -186,7 +186,7 @@ def _metadata_flags(cells, release):
         meta, rel = _nbgrader(raw), by_id.get(raw.get("id"))
         rel_gid = rel.metadata.get("nbgrader", {}).get("grade_id") if rel is not None else None
         gid = meta.get("grade_id")
-        if rel_gid and not meta:
+        if rel_gid and not meta and raw.get("cell_type") == rel.cell_type:  # a retyped cell is noted by the mapping
             out.append(("nbgrader_metadata_stripped", f"cell {index} ({rel_gid}) has no nbgrader metadata"))
             continue
         if not gid:
