@@ -37,7 +37,7 @@ def source_hash(text):
 _IPYTHON_LINE = re.compile(r"^\s*([%!?]|[\w.,\s]+=\s*[%!])|\?\s*$", re.M)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def parse(text):
     """The module AST of a cell's source, or None if it is not valid Python (prose, typos).
     Cached: callers must not change the tree.
