@@ -228,8 +228,27 @@ def _test_to_raw(raw):
     del cell["outputs"], cell["execution_count"]
 
 
+def _all_tests_deleted(raw):
+    raw["cells"] = [c for c in raw["cells"] if not c["metadata"].get("nbgrader", {}).get("grade")
+                    or c["cell_type"] == "markdown"]
+
+
+def _test_replaced_under_its_grade_id(raw):  # a new cell (new id) posing as the test cell
+    cell = _cell(raw, "knn_one_loop_check")
+    cell["id"], cell["source"] = "replacement", "assert True\n"
+
+
 def _no_kernelspec(raw):
     del raw["metadata"]["kernelspec"]
+
+
+def _null_kernelspec(raw):
+    raw["metadata"]["kernelspec"] = None
+
+
+def _julia_by_language_info(raw):
+    raw["metadata"]["kernelspec"] = {"name": "julia-1.10", "display_name": "Julia 1.10"}
+    raw["metadata"]["language_info"] = {"name": "julia"}
 
 
 def _r_kernel(raw):
@@ -278,7 +297,9 @@ def test_execution_counts_no_kernel_writes_are_flagged(count):
     (_not_graded, "grade_flags_changed"), (_unlocked, "grade_flags_changed"),
     (_renamed_grade_id, "grade_id_changed"), (_invented_grade_id, "grade_id_changed"),
     (_stripped, "nbgrader_metadata_stripped"), (_stripped_everywhere_with_ids_kept, "nbgrader_metadata_stripped"),
-    (_deleted_test, "test_cell_deleted"), (_rewritten_test, "test_cell_changed"),
+    (_deleted_test, "test_cell_deleted"), (_all_tests_deleted, "test_cell_deleted"),
+    (_rewritten_test, "test_cell_changed"), (_test_replaced_under_its_grade_id, "test_cell_changed"),
+    (_null_kernelspec, "kernelspec_missing"), (_julia_by_language_info, "kernelspec_changed"),
     (_test_to_markdown, "test_cell_retyped"), (_test_to_raw, "test_cell_retyped"),
     (_no_kernelspec, "kernelspec_missing"), (_r_kernel, "kernelspec_changed"),
     (_fake_pass, "forged_output"), (_fake_score, "forged_output"), (_result_without_a_run, "forged_output"),
