@@ -399,3 +399,12 @@ def test_the_record_names_each_flag_with_a_note(tmp_path):
                                "test_cell_retyped"]
     assert [n.split(":")[0] for n in record["flag_notes"]] == record["flags"]
     assert record["score"] == 16  # flags never change a grade
+
+
+def test_every_flag_is_documented_for_the_instructor():
+    from dl4cv_grader.manifest import REPO
+
+    docs = (REPO / "docs" / "autograder.md").read_text(encoding="utf-8")
+    assert [flag for flag in integrity.FLAGS if f"`{flag}`" not in docs] == []
+    raised = set(integrity._MODULES.values()) | set(integrity._CALLS.values())
+    assert raised <= set(integrity.FLAGS)
