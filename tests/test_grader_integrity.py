@@ -408,3 +408,25 @@ def test_every_flag_is_documented_for_the_instructor():
     assert [flag for flag in integrity.FLAGS if f"`{flag}`" not in docs] == []
     raised = set(integrity._MODULES.values()) | set(integrity._CALLS.values())
     assert raised <= set(integrity.FLAGS)
+
+
+ODD = [None, 7, -1, 1.5, True, "x", "", [], ["a", 1], {}, {"a": [1]}]
+
+
+@pytest.mark.parametrize("field", ["id", "cell_type", "source", "metadata", "outputs", "execution_count",
+                                   "nbgrader", "grade_id", "points", "output"])
+def test_any_json_in_any_field_is_judged_without_raising(field):
+    for odd in ODD:
+        raw = _honest()
+        for cell in raw["cells"][:12]:
+            if field == "nbgrader":
+                cell["metadata"]["nbgrader"] = odd
+            elif field in ("grade_id", "points"):
+                cell["metadata"].setdefault("nbgrader", {})[field] = odd
+            elif field == "output":
+                cell["outputs"] = [odd, {"output_type": odd, "data": odd, "text": odd, "execution_count": odd}]
+            else:
+                cell[field] = odd
+        raw["metadata"] = {"kernelspec": odd, "language_info": odd}
+        assert all(flag in integrity.FLAGS for flag, _ in integrity.notebook_flags(
+            raw, A1["notebooks"]["knn"], samples.released("knn")))

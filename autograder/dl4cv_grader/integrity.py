@@ -172,6 +172,11 @@ def _text(value):
     return value if isinstance(value, str) else ""
 
 
+def _key(value, other=None):
+    """``value`` if it is a string (a usable id), else ``other``: ids in a submission may be any JSON."""
+    return value if isinstance(value, str) else other
+
+
 def _nbgrader(raw):
     return _dict(_dict(raw.get("metadata")).get("nbgrader"))
 
@@ -183,9 +188,9 @@ def _metadata_flags(cells, release):
               for c in release.cells if c.metadata.get("nbgrader", {}).get("grade_id")}
     out = []
     for index, raw in cells:
-        meta, rel = _nbgrader(raw), by_id.get(raw.get("id"))
+        meta, rel = _nbgrader(raw), by_id.get(_key(raw.get("id")))
         rel_gid = rel.metadata.get("nbgrader", {}).get("grade_id") if rel is not None else None
-        gid = meta.get("grade_id")
+        gid = meta.get("grade_id") and _key(meta.get("grade_id"), "(not a string)")
         if rel_gid and not meta and raw.get("cell_type") == rel.cell_type:  # a retyped cell is noted by the mapping
             out.append(("nbgrader_metadata_stripped", f"cell {index} ({rel_gid}) has no nbgrader metadata"))
             continue
@@ -220,7 +225,8 @@ def _test_cell_flags(cells, notebook_manifest):
         same = [(i, raw) for i, raw in cells if source_hash(_text(raw.get("source"))) == entry["release_sha256"]]
         if any(raw.get("cell_type") == "code" for _, raw in same):
             continue
-        mine = same + [(i, raw) for i, raw in cells if raw.get("id") == entry["id"] or _nbgrader(raw).get("grade_id") == gid]
+        mine = same + [(i, raw) for i, raw in cells
+                       if raw.get("id") == entry["id"] or _nbgrader(raw).get("grade_id") == gid]
         if any(raw.get("cell_type") != "code" for _, raw in mine):
             kind = next(str(raw.get("cell_type"))[:20] for _, raw in mine if raw.get("cell_type") != "code")
             out.append(("test_cell_retyped", f"the test cell {gid} is now a {kind} cell"))
@@ -316,6 +322,7 @@ _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 # Installed top-level names that are common folder names and shadow nothing that runs.
 _NOT_MODULES = {"test", "tests", "doc", "docs", "examples", "scripts", "data", "bench", "benchmarks", "this"}
 MAX_ENTRIES = 10_000
+MAX_INSPECTED = 64 * 1024 * 1024  # an .npz's member list is read only up to this size
 
 
 @functools.lru_cache(maxsize=1)
@@ -361,14 +368,19 @@ def _entry_flag(entry):
     """(flag, note) for one directory entry beside the notebook, or None."""
     name = entry.name
     lower = name.lower()
-    is_dir = stat.S_ISDIR(entry.stat(follow_symlinks=False).st_mode)
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:  # gone since it was listed
+        return None
+    is_dir = stat.S_ISDIR(info.st_mode)
     if lower in _STARTUP or lower.endswith(".pth"):
         return "startup_hook", f"{name} beside the notebook runs when Python, IPython or pytest starts"
     if lower in _CONFIG:
         return "config_file", f"{name} beside the notebook configures a library in this folder"
     if lower.endswith(_PICKLES):
         return "pickled_artefact", f"{name} is a pickle: loading it runs code"
-    if lower.endswith((".npy", ".npz")) and entry.is_file(follow_symlinks=False) and _pickled_arrays(entry.path, lower):
+    if (lower.endswith((".npy", ".npz")) and stat.S_ISREG(info.st_mode) and info.st_size <= MAX_INSPECTED
+            and _pickled_arrays(entry.path, lower)):
         return "pickled_artefact", f"{name} holds a NumPy object array (a pickle inside)"
     stem = name.split(".")[0]
     if (is_dir or lower.endswith(_MODULE_SUFFIXES)) and stem in module_names():
