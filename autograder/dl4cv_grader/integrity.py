@@ -81,6 +81,7 @@ _CALLS = {
 _IPYTHON_HOOKS = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers",
                   "register_magic_function", "set_custom_exc", "set_hook", "events"}
 _ABNORMAL = ("timeout", "memory", "crash", "policy")
+MAX_LINE = 1000  # characters of a printed line or string literal that the claim patterns look at
 # Names that refer to modules in graded code even without an import in the cell (the prelude).
 _MODULE_NAMES = {"np", "numpy", "builtins", "os", "sys", "math", "dl4cv", "scipy"}
 _PRINTERS = {"print", "sys.stdout.write", "display"}
@@ -131,7 +132,7 @@ def scan(source):
             name = f"{aliases.get(head, head)}.{rest}" if rest else aliases.get(head, head)
             if name in _CALLS:
                 flags.add(_CALLS[name])
-            if name in _PRINTERS and any(_CLAIM.search(_literal_text(a)) for a in node.args):
+            if name in _PRINTERS and any(_CLAIM.search(_literal_text(a)[:MAX_LINE]) for a in node.args):
                 flags.add("fake_result_print")
         elif isinstance(node, ast.Attribute) and node.attr in _IPYTHON_HOOKS:
             flags.add("ipython_hooks")
@@ -280,6 +281,7 @@ def _output_flags(cells):
             elif kind in ("execute_result", "display_data", "error") and tree is not None and not tree.body:
                 out.append(("forged_output", f"cell {index} has no code but a stored {kind}"))
             for line in _output_texts(output).splitlines():
+                line = line[:MAX_LINE]  # the patterns below are quadratic in the worst case
                 if _CHECK_LINE.match(line.strip()):
                     continue
                 words = {m.group(0).lower() for m in _CLAIM_WORD.finditer(line)}

@@ -46,13 +46,15 @@ W = 6
 COMMON_MIN = 5
 COMMON_SHARE = 0.25
 MIN_FINGERPRINTS = 12
+MAX_TOKENS = 100_000  # per task: far above any honest solution, bounds the work a huge cell costs
 _BUILTINS = frozenset(dir(builtins))
 _SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER, tokenize.ERRORTOKEN}
 
 
 def normalised_tokens(source):
     """``[(token, line)]`` of ``source`` normalised as the module docstring says (line is
-    1-based in ``source``). Text that stops tokenizing (a syntax error) ends the list there."""
+    1-based in ``source``). Text that stops tokenizing (a syntax error) ends the list there, and
+    so does the MAX_TOKENS-th token."""
     out, previous = [], ""
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -75,6 +77,8 @@ def normalised_tokens(source):
                 text = tok.string
             out.append((text, tok.start[0]))
             previous = tok.string
+            if len(out) >= MAX_TOKENS:
+                break
     except (tokenize.TokenError, SyntaxError):
         pass
     return out
