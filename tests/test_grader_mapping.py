@@ -116,7 +116,7 @@ def test_nbformat3_is_converted(tmp_path):
 
 
 @pytest.mark.parametrize("kind, words", [
-    ("reference", "ready to submit"), ("deleted", "was not found"), ("duplicated", "the last one"),
+    ("reference", "ready to submit"), ("deleted", "is missing; restore it"), ("duplicated", "the last one"),
     ("retyped", "markdown cell"), ("blank", "unchanged from the release"), ("renamed", "rename it"),
 ])
 def test_student_check_says_what_is_wrong(tmp_path, capsys, kind, words):

@@ -5,6 +5,7 @@
     dl4cv-grade grade a1 [--student S ...] [--jobs N] [--course-dir DIR]
     dl4cv-grade feedback a1 [--student S ...] [--course-dir DIR]
     dl4cv-grade export a1 --to grades.csv [--due "2025-10-01 23:59"] [--course-dir DIR]
+    dl4cv-grade similarity a1 [--out report.html] [--top N] [--course-dir DIR]
     dl4cv-grade self path/to/knn.ipynb [--assignment a1]
     dl4cv-grade hygiene [--fix] [PATH ...]
     dl4cv-grade demo [--course-dir DIR]
@@ -90,6 +91,18 @@ def cmd_export(args):
 
     rows = export(args.assignment, _course(args), args.to, due=args.due)
     print(f"wrote {rows} row(s) to {args.to}")
+    return 0
+
+
+def cmd_similarity(args):
+    from dl4cv_grader.similarity import write_report
+
+    out = Path(args.out or _course(args) / f"similarity-{args.assignment}.html")
+    pairs, skipped = write_report(args.assignment, _course(args), out, top=args.top)
+    for pair in pairs[:min(args.top, 10)]:
+        print(f"  {pair.score:4.0%}  {pair.notebook}: {pair.a.student!r} and {pair.b.student!r}")
+    print(f"compared {len(pairs)} pair(s) with shared code, {len(skipped)} submission(s) not compared; "
+          f"report: {out}")
     return 0
 
 
@@ -199,6 +212,11 @@ def parser():
     s.add_argument("assignment")
     s.add_argument("--to", required=True, help="CSV file to write")
     s.add_argument("--due", help="due date, e.g. '2025-10-01 23:59' (UTC) for the late columns")
+    course(s)
+    s = command("similarity", cmd_similarity, "rank pairs of submissions by shared graded code (HTML report)")
+    s.add_argument("assignment")
+    s.add_argument("--out", help="HTML file to write (default: <course>/similarity-<assignment>.html)")
+    s.add_argument("--top", type=int, default=50, help="pairs to show in the report (default: 50)")
     course(s)
     s = command("self", cmd_self, "grade one notebook here and print a report (nothing is stored)")
     s.add_argument("path", help="your notebook, e.g. knn.ipynb")

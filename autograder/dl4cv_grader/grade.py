@@ -14,10 +14,13 @@ dict, written as JSON by the batch) holds per check: id, task, grade cell, score
 status, message, seconds, flags; plus the mapping notes, reading flags and the isolation used.
 """
 import hashlib
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dl4cv.submit import identify
+import nbformat
+
+from dl4cv.submit import identify, task_problem
 
 from dl4cv_grader import checks, formgrade, integrity, manifest as manifests, notebook_io
 from dl4cv_grader.fingerprint import notebook_fingerprint as manifest_digest
@@ -118,31 +121,80 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         "submission": str(path), "submission_sha256": sub.sha256, "timestamp": timestamp,
         "manifest": manifest_digest(nb_manifest), "graded_at": datetime.now(timezone.utc).isoformat(),
         "read_flags": sub.flags, "notes": notes, "mapping": [], "changed_locked": [],
-        "isolation": None, "cell_errors": {}, "flags": [],
+        "isolation": None, "cell_errors": {}, "flags": [], "flag_notes": [],
     }
     found = {}
     release_path = Path(repo) / "assignments" / assignment / f"{notebook}.ipynb"
     if sub.fatal:
         results = _unreadable(nb_manifest, sub.fatal, sub.flags[-1])
         notes.append(sub.fatal)
+        _add_flags(record, [], _folder_flags(path, assignment))
     else:
         mapping, code = notebook_io.map_submission(sub, nb_manifest)
         found = mapping.found
         record["mapping"] = mapping.notes
         record["changed_locked"] = mapping.changed_locked
+        problems = task_problems(nb_manifest, found)
+        runnable, skipped = [], []
+        for check in _checks_for(nb_manifest, code):
+            (skipped if checks.get(check.check_id).task in problems else runnable).append(check)
         with checks.salted(submission_salt(salt, sub.sha256)):
-            run = run_checks(build_cells(nb_manifest, found), _checks_for(nb_manifest, code),
+            run = run_checks([c for c in build_cells(nb_manifest, found) if c.task_id not in problems], runnable,
                              limits=limits or Limits(), isolation=isolation,
                              hidden_paths=[str(p) for p in hidden_paths] + withheld_paths(nb_manifest),
                              seed=submission_salt(salt, sub.sha256))
-        results = run.results
+        results = explain(run.results, nb_manifest, problems) + [
+            CheckResult(c.check_id, 0.0, c.points, "error", problems[checks.get(c.check_id).task])
+            for c in skipped]
         record["isolation"] = run.isolation
         record["cell_errors"] = dict(run.cell_errors)
-        static = {flag for gid in nb_manifest["tasks"] for flag in integrity.scan(code.source(gid))
-                  if code.source(gid)}
-        record["flags"] = sorted(set(run.flags) | static | set(integrity.status_flags(results)))
+        flags = [(f, f"{integrity.FLAGS[f]} (task {gid})") for gid in nb_manifest["tasks"]
+                 for f in integrity.scan(code.source(gid))]
+        released = nbformat.read(release_path, as_version=4)
+        flags += integrity.notebook_flags(sub.nb, nb_manifest, released) + integrity.status_flags(results)
+        _add_flags(record, run.flags, flags + _folder_flags(path, assignment))
     _add_scores(record, nb_manifest, results, found)
     return record, formgrade.view(sub, found, release_path, record["checks"])
+
+
+def task_problems(notebook_manifest, found):
+    """grade_id -> why the task's checks cannot run (missing, does not parse, renamed), for
+    the graded tasks that have such a problem (:func:`dl4cv.submit.task_problem`)."""
+    entries = {e["grade_id"]: e for e in notebook_manifest["cells"] if e["kind"] == "solution"}
+    problems = {gid: task_problem(entries[gid], found[gid]) for gid in notebook_manifest["tasks"]}
+    return {gid: why for gid, why in problems.items() if why}
+
+
+def explain(results, notebook_manifest, problems):
+    """``results`` with the message of a check that failed for a name a broken task defines
+    (``X is not defined``) replaced by that task's problem: the student learns the cause."""
+    names = {name: problems[gid] for gid in problems for e in notebook_manifest["cells"]
+             if e.get("grade_id") == gid for name in e.get("defines") or []}
+    for result in results:
+        for name, why in names.items():
+            if result.status == "error" and re.search(rf"\b{re.escape(name)}'? is not defined", result.message):
+                result.message = f"this check calls {name}, and {why}"
+                break
+    return results
+
+
+def _folder_flags(path, assignment):
+    """Flags for the files beside a collected submission (``submitted/<student>/<assignment>/``);
+    none for a notebook graded where it lies (``self``), whose folder is the student's own."""
+    folder = Path(path).parent
+    if folder.name != assignment or folder.parent.parent.name != "submitted":
+        return []
+    return integrity.folder_flags(folder)
+
+
+def _add_flags(record, run_flags, flags):
+    """``record["flags"]``: the worker's flags and ``flags`` ((name, note) pairs), sorted;
+    ``record["flag_notes"]``: one line per named flag, "name: what was seen"."""
+    record["flags"] = sorted(set(run_flags) | {flag for flag, _ in flags})
+    notes = {}
+    for flag, note in flags:
+        notes.setdefault(flag, note)
+    record["flag_notes"] = [f"{flag}: {note}" for flag, note in sorted(notes.items())]
 
 
 def _add_scores(record, nb_manifest, results, found):

@@ -12,8 +12,10 @@ instructor's manifest; the student copy of the manifest
 (``dl4cv/assignments_manifest/<assignment>.json``) is written by ``dl4cv-grade release``.
 """
 import ast
+import functools
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +33,46 @@ def source_hash(text):
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _parse(text):
-    """The module AST of ``text``, or None if it is not valid Python (magics, prose, typos)."""
+# A line IPython reads as a magic, a shell command or a help request.
+_IPYTHON_LINE = re.compile(r"^\s*([%!?]|[\w.,\s]+=\s*[%!])|\?\s*$", re.M)
+
+
+@functools.lru_cache(maxsize=512)
+def parse(text):
+    """The module AST of a cell's source, or None if it is not valid Python (prose, typos).
+    Cached: callers must not change the tree.
+
+    IPython magics (``%timeit``, ``!ls``) are read as the IPython calls they stand for, so
+    a magic does not make a cell unparsable. (If the grader gets its own magics module, it
+    should provide this transform for the sandbox and for this function alike.)
+    """
     try:
         return ast.parse(text)
     except (SyntaxError, ValueError):
+        if not _IPYTHON_LINE.search(text):
+            return None
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        return ast.parse(TransformerManager().transform_cell(text))
+    except Exception:  # noqa: BLE001 -- IPython's transformers raise many types on odd input
         return None
+
+
+def syntax_problem(text):
+    """Why ``text`` is not Python, as a student can act on it (``line 3: invalid syntax``), or ""."""
+    if "\0" in text:
+        line = text[:text.index("\0")].count("\n") + 1
+        return (f"line {line}: it contains a NUL byte (an invisible character 0, often pasted from a "
+                "PDF or another program); delete that character or retype the line")
+    if parse(text) is not None:
+        return ""
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except ValueError as exc:
+        return str(exc)
+    return "it is not valid Python"
 
 
 def _assigned(node):
@@ -51,7 +87,7 @@ def defined_names(text):
     Returns ``(defs, assigned)``, two lists in source order; both empty if the cell is not
     valid Python.
     """
-    tree = _parse(text)
+    tree = parse(text)
     defs, assigned = [], []
     for node in tree.body if tree else []:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -63,7 +99,7 @@ def defined_names(text):
 
 def definitions_only(text):
     """True if every top-level statement imports, defines a function/class or assigns a literal."""
-    tree = _parse(text)
+    tree = parse(text)
     if tree is None or not tree.body:
         return False
     for node in tree.body:
@@ -216,10 +252,7 @@ def map_cells(cells, notebook_manifest):
         else:
             how = "missing"
         if not chosen:
-            names = ", ".join(_primary(entry)) or "its answer"
-            notes.append({"grade_id": gid, "kind": "missing", "message": (
-                f"task {gid} ({names}) was not found: the cell was deleted or its "
-                "definition renamed; it scores zero")})
+            notes.append({"grade_id": gid, "kind": "missing", "message": _missing(entry) + "; it scores zero"})
         else:
             cell = chosen[0]
             if cell.cell_type != want_type:
@@ -241,6 +274,34 @@ def map_cells(cells, notebook_manifest):
         notes.append({"grade_id": "", "kind": "reordered", "message": (
             "task cells are not in the released order; they are run in the released order")})
     return Mapping(found, notes, changed_locked)
+
+
+def _missing(entry):
+    what = f"defines {', '.join(_primary(entry))}" if _primary(entry) else "holds the answer"
+    return (f"the cell that {what} (task {entry['grade_id']}) is missing; restore it from the "
+            "released notebook and put your work in it")
+
+
+def task_problem(entry, found):
+    """Why the checks of solution task ``entry`` (a manifest cell) cannot run on what was
+    ``found`` for it, in words a student can act on; "" if they can run.
+
+    Missing cell; a cell that does not parse (with the line and the reason); a cell that
+    no longer defines the task's function or class (renamed).
+    """
+    if not found.cells:
+        return _missing(entry)
+    names = ", ".join(_primary(entry))
+    for cell in found.cells:
+        problem = syntax_problem(cell.source)
+        if problem:
+            return f"the cell that defines {names} does not parse: {problem}"
+    defined = {name for cell in found.cells for name in cell.defs[0] + cell.defs[1]}
+    lost = [name for name in entry.get("defines") or [] if name not in defined]
+    if lost:
+        return (f"the cell of task {entry['grade_id']} no longer defines {', '.join(lost)}; keep the "
+                "released name (def ... line) so the grader can call it")
+    return ""
 
 
 def _region(index_or_pos, anchor_positions):
@@ -322,6 +383,9 @@ def check(path, assignment="a1"):
     mapping = map_cells(cells, manifest["notebooks"][name])
     lines = [f"the file is named {path.name} but looks like {name}.ipynb; rename it before submitting"] if renamed else []
     lines += [n["message"] for n in mapping.notes if n["kind"] != "moved"]
+    lines += [task_problem(e, mapping.found[e["grade_id"]]) for e in manifest["notebooks"][name]["cells"]
+              if e["kind"] == "solution" and mapping.found[e["grade_id"]].cells]
+    lines = [line for line in lines if line]
     entries = {e["id"]: e for e in manifest["notebooks"][name]["cells"]}
     lines += [f"the locked cell {entries[i].get('grade_id') or i} was changed or removed; the grader "
               "uses the original, so your notebook may behave differently when graded"
