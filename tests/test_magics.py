@@ -5,7 +5,7 @@ import ast
 import pytest
 
 from dl4cv_grader.checks.loops import python_loops
-from dl4cv_grader.magics import python_source
+from dl4cv.magics import python_source
 from dl4cv_grader.sandbox.policy import static_uses
 
 

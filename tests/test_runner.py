@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from dl4cv_grader.magics import python_source
+from dl4cv.magics import python_source
 from dl4cv_grader.results import CheckFailed, CheckResult
 from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
 

@@ -24,7 +24,7 @@ from dl4cv.submit import identify, task_problem
 
 from dl4cv_grader import checks, formgrade, integrity, manifest as manifests, notebook_io
 from dl4cv_grader.fingerprint import notebook_fingerprint as manifest_digest
-from dl4cv_grader.magics import python_source
+from dl4cv.magics import python_source
 from dl4cv_grader.manifest import REPO
 from dl4cv_grader.results import CheckResult
 from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks

@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dl4cv.magics import python_source
+
 MANIFEST_DIR = Path(__file__).with_name("assignments_manifest")
 # Top-level statements that only define things (a cell made of these is "definitions only").
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -42,9 +44,8 @@ def parse(text):
     """The module AST of a cell's source, or None if it is not valid Python (prose, typos).
     Cached: callers must not change the tree.
 
-    IPython magics (``%timeit``, ``!ls``) are read as the IPython calls they stand for, so
-    a magic does not make a cell unparsable. (If the grader gets its own magics module, it
-    should provide this transform for the sandbox and for this function alike.)
+    IPython magics (``%timeit``, ``!ls``) are read through :func:`dl4cv.magics.python_source`,
+    the transform the grader also uses, so a magic does not make a cell unparsable.
     """
     try:
         return ast.parse(text)
@@ -52,9 +53,8 @@ def parse(text):
         if not _IPYTHON_LINE.search(text):
             return None
     try:
-        from IPython.core.inputtransformer2 import TransformerManager
-        return ast.parse(TransformerManager().transform_cell(text))
-    except Exception:  # noqa: BLE001 -- IPython's transformers raise many types on odd input
+        return ast.parse(python_source(text))
+    except (SyntaxError, ValueError):
         return None
 
 

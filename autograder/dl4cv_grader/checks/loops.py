@@ -13,7 +13,7 @@ student also wrote a helper named ``log``; ``print``, ``logging``, ``warnings.wa
 """
 import ast
 
-from dl4cv_grader.magics import python_source
+from dl4cv.magics import python_source
 from dl4cv_grader.sandbox.policy import import_aliases
 
 #: Library functions that loop in Python over their input (qualified names after imports).

@@ -10,7 +10,7 @@ what the tripwires and manual review are for.
 """
 import ast
 
-from ..magics import python_source
+from dl4cv.magics import python_source
 
 _IMPORT_FUNCTIONS = ("__import__", "importlib.import_module", "import_module")
 

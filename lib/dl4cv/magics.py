@@ -3,8 +3,10 @@
 Students leave ``%timeit f(x)``, ``%%time``, ``!ls``, ``%matplotlib inline`` or ``a = !ls``
 in solution cells. :func:`python_source` rewrites a cell with IPython's own input
 transformer, so the grader reads exactly what Jupyter would run. Everything that looks at a
-student's code uses it (the static policy, the loop checks, the integrity scan, and the
-source sent to the sandbox), so they can never disagree about what a cell means.
+student's code uses it (``dl4cv.submit``'s cell mapping, which students and the grader share,
+and in the grader the static policy, the loop checks, the integrity scan and the source sent
+to the sandbox), so they can never disagree about what a cell means. IPython is imported only
+when a cell needs it.
 
 Magics that run code (``%time``, ``%timeit``, ``%%time``, ``%%timeit``, ``%%capture``,
 ``%%prun``) become that code, run once. Every other magic or shell escape becomes a call of
@@ -14,8 +16,6 @@ the sandbox answers with a stub that does nothing.
 import ast
 import functools
 import re
-
-from IPython.core.inputtransformer2 import TransformerManager
 
 #: Cell magics whose body is Python code, run once in place of the magic.
 CODE_CELL_MAGICS = ("time", "timeit", "capture", "prun")
@@ -42,6 +42,8 @@ def python_source(source):
     body = _CELL_MAGIC.match(source)
     if body and body.group(2) in CODE_CELL_MAGICS:
         return source[: body.start(2) - 2] + "\n" + python_source(source[body.end():])
+    from IPython.core.inputtransformer2 import TransformerManager
+
     try:
         transformed = TransformerManager().transform_cell(source)
     except Exception:  # noqa: BLE001 -- IPython's tokenizer raises several types on bad input
