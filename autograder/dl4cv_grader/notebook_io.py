@@ -88,7 +88,7 @@ def what_is_there(path, hard_cap=HARD_CAP):
     if stat.S_ISREG(st.st_mode):
         if st.st_size > hard_cap:
             return "too_large", (
-                f"{name} is {st.st_size / MB:.0f} MB, over the {hard_cap / MB:.0f} MB limit: clear all "
+                f"{name} is {st.st_size / MB:.1f} MB, over the {hard_cap / MB:.0f} MB limit: clear all "
                 "outputs (Edit > Clear Outputs of All Cells), save, and submit again")
         return None
     if stat.S_ISDIR(st.st_mode):
