@@ -338,7 +338,7 @@ def make(kind, folder, repo=REPO, course_dir=None, port=None, name="knn.ipynb"):
         name, notes = "knn (1).ipynb", ["renamed"]
     path = folder / name
     path.write_text(text, encoding="utf-8")
-    return Sample(kind, path, expected, notes, flag)
+    return Sample(kind, path, expected, notes, flag, reason="invalid_json" if kind == "broken_json" else "")
 
 
 # Kinds that grade quickly (no timeouts, no resource exhaustion): for large batches.
