@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -27,13 +28,27 @@ def _group(pgid):
     return found
 
 
+def _cmdline(pid):
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _as_in_a_terminal():
+    """SIGINT at its default, as a shell leaves it for a foreground command (a test run in the
+    background of a non-interactive shell inherits it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_keeps_finished_records_and_says_how_to_resume(tmp_path):
     course = tmp_path / "course"
     for i in range(6):
         samples.make("reference", course / "submitted" / f"s{i}" / "a1")
     cmd = CLI + ["grade", "a1", "--course-dir", str(course), "--jobs", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                            preexec_fn=_as_in_a_terminal)
     seen = []
     for line in proc.stdout:  # wait for the first graded submission
         seen.append(line)
@@ -46,7 +61,11 @@ def test_ctrl_c_stops_keeps_finished_records_and_says_how_to_resume(tmp_path):
     assert proc.returncode == 130, out + err
     assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
     assert "interrupted" in out and f"dl4cv-grade grade a1 --course-dir {course}" in out and "again" in out
-    assert _group(proc.pid) == [], "pool workers or sandboxes outlived the interrupted batch"
+    deadline = time.time() + 30  # multiprocessing's resource tracker exits when it sees EOF
+    while _group(proc.pid) and time.time() < deadline:
+        time.sleep(0.2)
+    left = {pid: _cmdline(pid) for pid in _group(proc.pid)}
+    assert left == {}, "pool workers or sandboxes outlived the interrupted batch"
 
     kept = {p: p.stat().st_mtime_ns for p in (course / "dl4cv_records" / "a1").glob("*/knn.json")
             if json.loads(p.read_text())["score"] == 16}

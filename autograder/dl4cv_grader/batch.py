@@ -119,7 +119,7 @@ def course_salt(course_dir):
     return int(path.read_text().strip())
 
 
-def _exit_with_coordinator(coordinator_pid):
+def _init_worker(coordinator_pid):
     """Pool worker initializer: leave Ctrl-C to the coordinator, and exit once the coordinator
     is gone (killed, say), instead of waiting for jobs forever. A spawned worker holds both ends
     of the job queue's pipe, so it never sees end-of-file; it notices that its parent changed
@@ -226,7 +226,7 @@ def _run_pool(pending, jobs, course_dir, summary, progress):
     """Grade ``pending`` in a process pool; store each result as it comes (coordinator only)."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
-                               initializer=_exit_with_coordinator, initargs=(os.getpid(),))
+                               initializer=_init_worker, initargs=(os.getpid(),))
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # workers start with it blocked
     try:
         futures = {pool.submit(_grade_job, {k: v for k, v in job.items() if k != "extra"}): job

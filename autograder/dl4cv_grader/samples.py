@@ -213,7 +213,9 @@ def can_make(kind):
 
 def _folder_kind(kind, folder, repo):
     """Write folder kind ``kind`` where ``folder/knn.ipynb`` would be; returns the Sample."""
-    reference = lambda: nbhygiene.dumps(fill(released(repo=repo), reference_sources(repo=repo)))
+    def reference():
+        return nbhygiene.dumps(fill(released(repo=repo), reference_sources(repo=repo)))
+
     path, expected = folder / "knn.ipynb", _zero(*FULL)
     if kind == "no_assignment_folder":
         folder.parent.mkdir(parents=True, exist_ok=True)
