@@ -93,9 +93,10 @@ def test_submissions_that_once_crashed_the_coordinator_are_graded_and_the_batch_
                                                     SHAPE_FRAME + _cell(nb, "knn_one_loop").source))
     summary = grade_batch("a1", course, jobs=1, progress=lambda line: None)
     assert summary.failed == []
-    scores = {r["student"]: r["score"] for r in summary.records}
+    knn = [r for r in summary.records if r["notebook"] == "knn"]  # the other notebooks: missing
+    scores = {r["student"]: r["score"] for r in knn}
     assert scores == {"odd_outputs": 16, "odd_shape": 13}
-    odd_shape = next(r for r in summary.records if r["student"] == "odd_shape")
+    odd_shape = next(r for r in knn if r["student"] == "odd_shape")
     assert "protocol" in odd_shape["flags"]
 
 

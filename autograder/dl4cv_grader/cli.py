@@ -60,7 +60,10 @@ def cmd_collect(args):
     from dl4cv_grader.collect import collect
 
     report = collect(args.assignment, args.source, _course(args), manifests.load(args.assignment))
-    print("\n".join(report.lines()) or "nothing to collect")
+    if not report.lines():
+        print(f"nothing to collect: {args.source} holds no notebook")
+        return 1
+    print("\n".join(report.lines()))
     return 1 if report.problems else 0
 
 
@@ -69,8 +72,12 @@ def cmd_grade(args):
 
     summary = grade_batch(args.assignment, _course(args), students=args.student, jobs=args.jobs,
                           isolation=args.isolation)
-    print(f"graded {len(summary.graded)}, unchanged {len(summary.skipped)}; scores are in "
-          f"{_course(args) / 'gradebook.db'}")
+    print(f"{summary.line()}; scores are in {_course(args) / 'gradebook.db'}")
+    if summary.interrupted:
+        print(f"interrupted: the {len(summary.records)} record(s) finished so far are kept; run "
+              f"`dl4cv-grade grade {args.assignment} --course-dir {_course(args)}` again to grade the "
+              "rest (finished submissions are not graded again)")
+        return 130
     if summary.failed:
         print(f"NOT graded {len(summary.failed)} (see above; run the command again to retry them): "
               + ", ".join(f"{student}/{notebook}" for student, notebook, _ in summary.failed))
@@ -157,6 +164,8 @@ def cmd_demo(args):
             samples.make(kind, course / "submitted" / f"demo_{kind}" / "a1", repo=view)
     grade_batch("a1", course, jobs=2, progress=lambda line: None)
     for record in records(course, "a1"):
+        if record["notebook"] != "knn":  # the samples are knn notebooks; the rest are missing
+            continue
         print(f"  {record['student']:22s} {record['score']:4g} / {record['max_score']:g}")
     print(f"demo course: {course}\n"
           f"  formgrader: cd {course} && {shell.script('jupyter')} lab\n"
@@ -237,13 +246,27 @@ def parser():
     return p
 
 
+def known_assignment(assignment):
+    """``assignment`` if the course has it (a folder under solutions/), else ValueError naming those it has."""
+    known = sorted(p.name for p in (REPO / "solutions").glob("*") if p.is_dir() and not p.name.startswith("."))
+    if assignment not in known:
+        raise ValueError(f"there is no assignment {assignment!r}; this course has: "
+                         f"{', '.join(known) or 'none (no folder under solutions/)'}")
+    return assignment
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
+        if getattr(args, "assignment", None) is not None:
+            known_assignment(args.assignment)
         return args.func(args)
     except (FileNotFoundError, FileExistsError, ManifestError, ValueError, KeyError) as exc:
         print(f"dl4cv-grade {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside grading's own handling: nothing half-written is kept
+        print(f"dl4cv-grade {args.command}: interrupted; run the command again to finish", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def submission_salt(course_salt, sha256):
 
 
 def grade_file(path, assignment, student="", manifest=None, notebook=None, limits=None,
-               isolation="auto", hidden_paths=(), timestamp=None, repo=REPO, salt=0):
+               isolation="auto", hidden_paths=(), timestamp=None, repo=REPO, salt=0, sub=None):
     """Grade the notebook file ``path``; returns ``(record, view)``.
 
     ``record`` is the results record (a dict); ``view`` the notebook for formgrader
@@ -100,9 +100,10 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
       submission's sha256 into every check's inputs (:func:`submission_salt`), so the inputs
       cannot be computed from the public checks, nor carried over from one submission's
       feedback to the next. 0 (``self``): the public inputs.
+    - sub: the file as already judged (``notebook_io.Submission``); default: read ``path``.
     """
     manifest = manifest or manifests.load(assignment)
-    sub = notebook_io.read_submission(path)
+    sub = sub or notebook_io.read_submission(path)
     notes = list(sub.notes)
     if notebook is None:
         notebook, renamed = identify(path, sub.cells, manifest)
@@ -123,6 +124,8 @@ def grade_file(path, assignment, student="", manifest=None, notebook=None, limit
         "read_flags": sub.flags, "notes": notes, "mapping": [], "changed_locked": [],
         "isolation": None, "cell_errors": {}, "flags": [], "flag_notes": [],
     }
+    # Why the file gives no grade (a notebook_io.REASONS name, "" if graded) and the sentence.
+    record["ungradable"], record["reason"] = (sub.flags[-1], sub.fatal) if sub.fatal else ("", "")
     found = {}
     release_path = Path(repo) / "assignments" / assignment / f"{notebook}.ipynb"
     if sub.fatal:

@@ -4,18 +4,23 @@ Each sample is the released notebook with some cells filled in or mangled, plus 
 must give it: the expected score of every check and the flags or notes that must appear.
 ``make(kind, folder, ...)`` writes one; ``KINDS`` lists them; ``mixed_batch`` makes a class
 of any size from the cheap kinds (for the 200-submission test and the benchmark).
+``FOLDER_KINDS`` are what a student's folder may hold instead of ``knn.ipynb`` (nothing, a
+folder, links, a FIFO, a device, a huge or deeply nested file, renamed copies): each expects
+a ``reason`` (``notebook_io.REASONS``) with 0 points, or, for a rename, full marks.
 
 The expected scores are the scores the code's real behaviour earns (see each kind's
 comment); the hostile kinds try to earn more and must not.
 """
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from dl4cv_grader import nbhygiene
+from dl4cv_grader import nbhygiene, notebook_io
 from dl4cv_grader.manifest import REPO
 
 FULL = {"a1.knn.two_loops": 3, "a1.knn.one_loop": 3, "a1.knn.no_loops": 4,
@@ -32,6 +37,7 @@ class Sample:
     expected: dict  # check id -> score
     notes: list = field(default_factory=list)  # mapping-note kinds or read flags that must appear
     flag: bool = False  # hostile: the record must carry at least one integrity flag
+    reason: str = ""  # the record's expected ``ungradable`` reason ("" = graded)
 
     @property
     def score(self):
@@ -186,9 +192,89 @@ BASIC = ("reference", "blank", "partial", "policy_norm")
 KINDS = BASIC + MANGLED + HOSTILE
 
 
+# kind -> expected reason ("" = graded with full marks, as a rename of the reference).
+FOLDER_KINDS = {
+    "missing": "missing", "unknown_file": "missing", "no_assignment_folder": "missing",
+    "directory": "directory", "broken_symlink": "symlink", "looping_symlink": "symlink",
+    "symlink_out": "symlink", "symlink_in": "symlink", "symlink_dev_zero": "symlink",
+    "assignment_symlink": "symlink", "fifo": "special_file", "socket": "special_file",
+    "char_device": "special_file", "too_large": "too_large", "deep_json": "too_deep",
+    "nested_json": "too_deep", "ambiguous": "ambiguous",
+    "renamed_case": "", "renamed_json": "", "renamed_dash": "", "renamed_copy": "", "renamed_by_cells": "",
+}
+_RENAMES = {"renamed_case": "KNN.ipynb", "renamed_json": "knn.ipynb.json", "renamed_dash": "knn-2.ipynb",
+            "renamed_copy": "knn_copy.ipynb", "renamed_by_cells": "my homework.ipynb"}
+
+
+def can_make(kind):
+    """Whether this process can write sample ``kind`` (a real device needs root)."""
+    return kind != "char_device" or os.geteuid() == 0
+
+
+def _folder_kind(kind, folder, repo):
+    """Write folder kind ``kind`` where ``folder/knn.ipynb`` would be; returns the Sample."""
+    def reference():
+        return nbhygiene.dumps(fill(released(repo=repo), reference_sources(repo=repo)))
+
+    path, expected = folder / "knn.ipynb", _zero(*FULL)
+    if kind == "no_assignment_folder":
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        return Sample(kind, folder, expected, reason="missing")
+    if kind == "assignment_symlink":  # the a1 folder links to the solutions: never followed
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.symlink_to(Path(repo) / "solutions" / "a1")
+        return Sample(kind, folder, expected, reason="symlink")
+    folder.mkdir(parents=True, exist_ok=True)
+    if kind in _RENAMES:
+        path, expected = folder / _RENAMES[kind], dict(FULL)
+        path.write_text(reference(), encoding="utf-8")
+    elif kind == "missing":
+        (folder / "notes.txt").write_text("I will submit tomorrow\n")
+    elif kind == "unknown_file":
+        path = folder / "homework.ipynb"
+        path.write_text(nbhygiene.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])))
+    elif kind == "directory":
+        path.mkdir()
+        (path / "knn.ipynb").write_text(reference(), encoding="utf-8")
+    elif kind == "broken_symlink":
+        path.symlink_to(folder / "nowhere.ipynb")
+    elif kind == "looping_symlink":
+        path.symlink_to("loop.ipynb")
+        (folder / "loop.ipynb").symlink_to("knn.ipynb")
+    elif kind == "symlink_out":  # to the reference solution: following it would score 16
+        path.symlink_to(Path(repo) / "solutions" / "a1" / "knn.ipynb")
+    elif kind == "symlink_in":  # to a full-marks notebook elsewhere in the course
+        target = folder.parents[1] / f".{folder.parent.name}-knn.ipynb"
+        target.write_text(reference(), encoding="utf-8")
+        path.symlink_to(Path("..") / ".." / target.name)
+    elif kind == "symlink_dev_zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        os.mknod(path, stat.S_IFSOCK | 0o600)
+    elif kind == "char_device":  # the device /dev/zero is (1, 5); needs root
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    elif kind == "too_large":  # sparse: over the hard cap without using the disk
+        with open(path, "wb") as f:
+            f.write(b'{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {"x": "')
+            f.truncate(notebook_io.HARD_CAP + 1)
+    elif kind in ("deep_json", "nested_json"):  # beyond json's recursion limit; beyond MAX_DEPTH only
+        depth = 100_000 if kind == "deep_json" else 3 * notebook_io.MAX_DEPTH
+        nb = json.loads(reference())
+        text = json.dumps(nb)[:-1] + ', "deep": ' + "[" * depth + "]" * depth + "}"
+        path.write_text(text, encoding="utf-8")
+    elif kind == "ambiguous":
+        for name in ("KNN.ipynb", "knn (1).ipynb"):
+            (folder / name).write_text(reference(), encoding="utf-8")
+    return Sample(kind, path, expected, reason=FOLDER_KINDS[kind])
+
+
 def make(kind, folder, repo=REPO, course_dir=None, port=None, name="knn.ipynb"):
     """Write sample ``kind`` into ``folder`` (as ``name``); returns a Sample."""
     folder = Path(folder)
+    if kind in FOLDER_KINDS:
+        return _folder_kind(kind, folder, repo)
     folder.mkdir(parents=True, exist_ok=True)
     ref = reference_sources(repo=repo)
     nb = released(repo=repo)
@@ -254,7 +340,7 @@ def make(kind, folder, repo=REPO, course_dir=None, port=None, name="knn.ipynb"):
         name, notes = "knn (1).ipynb", ["renamed"]
     path = folder / name
     path.write_text(text, encoding="utf-8")
-    return Sample(kind, path, expected, notes, flag)
+    return Sample(kind, path, expected, notes, flag, reason="invalid_json" if kind == "broken_json" else "")
 
 
 # Kinds that grade quickly (no timeouts, no resource exhaustion): for large batches.

@@ -1,0 +1,49 @@
+"""A class of every sample kind (honest, mangled, hostile, and every bad folder entry), graded
+in one batch: one record per student folder and notebook, the expected score for each, and
+no grader traceback in anything a student sees."""
+import subprocess
+import sys
+
+import pytest
+
+from dl4cv_grader import feedback, manifest, samples
+
+pytestmark = pytest.mark.slow
+CLI = [sys.executable, "-m", "dl4cv_grader.cli"]
+KINDS = samples.KINDS + tuple(k for k in samples.FOLDER_KINDS if samples.can_make(k))
+TRACEBACK = ("Traceback", 'File "')
+GRADER_FRAME = 'File "/'  # a frame of a real file: the grader's own code, never the student's cells
+
+
+def _leaks(record):
+    """Student-visible texts that hold a traceback: none at all in the reading layer's reason,
+    notes and mapping messages; in check messages, no frame of the grader's files (a check
+    message may show the student's own error in their cells, ``File "<cell knn_one_loop>"``)."""
+    own = [record["reason"]] + record["notes"] + [n["message"] for n in record["mapping"]]
+    return ([t for t in own if any(x in t for x in TRACEBACK)]
+            + [c["message"] for c in record["checks"] if GRADER_FRAME in (c["message"] or "")])
+
+
+def test_a_mixed_class_gets_one_record_each_with_the_expected_score(tmp_path):
+    course = tmp_path / "course"
+    made = {f"s{i:02d}_{kind}": samples.make(kind, course / "submitted" / f"s{i:02d}_{kind}" / "a1",
+                                             course_dir=course)
+            for i, kind in enumerate(KINDS)}
+    assert len(made) >= 40
+    run = subprocess.run(CLI + ["grade", "a1", "--course-dir", str(course), "--jobs", "2"],
+                         capture_output=True, text=True, timeout=3000)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert ", failed 0;" in run.stdout.splitlines()[-1]
+    records = feedback.records(course, "a1")
+    notebooks = list(manifest.load("a1")["notebooks"])
+    assert sorted((r["student"], r["notebook"]) for r in records) == sorted(
+        (s, nb) for s in made for nb in notebooks)
+    knn = {r["student"]: r for r in records if r["notebook"] == "knn"}
+    wrong = [(s, made[s].score, made[s].reason, r["score"], r["ungradable"]) for s, r in knn.items()
+             if r["score"] != pytest.approx(made[s].score) or r["ungradable"] != made[s].reason]
+    assert wrong == []
+    for record in records:
+        if record["notebook"] != "knn":
+            assert record["ungradable"] in ("missing", "symlink") and record["score"] == 0
+        assert _leaks(record) == [], (record["student"], record["notebook"])
+    assert "Traceback" not in run.stdout
