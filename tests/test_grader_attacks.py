@@ -55,6 +55,13 @@ def test_export_cells_never_start_a_formula():
     assert read == ["'=cmd|' /C calc'!A0", "'+1 @SUM(A1) -2", "16", "ok-1"]
 
 
+@pytest.mark.parametrize("value", ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", "\n=1"])
+def test_every_formula_start_is_escaped(value):
+    # each character a spreadsheet reads as the start of a formula, one at a time
+    assert cell_text(value) == "'" + value
+    assert cell_text("a" + value) == "a" + value and cell_text(3) == 3
+
+
 @pytest.mark.parametrize("raw, kept", [
     ("tamper:numpy.allclose", "tamper:numpy.allclose"), ("network", "network"),
     ("read:/etc/passwd", "read:/etc/passwd"), ('=HYPERLINK("x")', "forged-flag"),
