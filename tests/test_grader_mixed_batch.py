@@ -24,6 +24,34 @@ def _leaks(record):
             + [c["message"] for c in record["checks"] if GRADER_FRAME in (c["message"] or "")])
 
 
+# The flags each kind's knn record must carry, and no others. Flags that report what happened
+# at run time (a check's status, a limit hit, a patched or forbidden function reached) may come
+# on top for the hostile kinds: which ones depends on the isolation the host offers.
+STATUS_FLAG = {"partial": ["check_policy"], "policy_norm": ["check_policy"], "loop_helper": ["check_policy"]}
+TAMPER_FLAGS = {
+    "patch_allclose": ["monkeypatch"], "input_transformer": ["ipython", "ipython_hooks"],
+    "eq_always_true": ["custom_comparison"], "fake_score": ["fake_result_print"],
+    "read_secrets": ["dynamic_code", "file_access"], "write_gradebook": ["file_access"],
+    "os_exit": ["exit_call"], "sigint_loop": ["signal_handler"], "memory_bomb": [],
+    "fork_bomb": ["exit_call", "process_spawn"],
+    "background_process": ["background-process", "process_spawn", "subprocess"],
+    "network": ["network"], "delegate_stash": ["dynamic_import"], "loop_helper": [],
+    "forged_flag": ["forged-flag", "introspection"],
+}
+RUN_TIME = ("check_", "limit:", "tamper:", "forbidden:")
+
+
+def _unexpected_flags(kind, flags):
+    """(missing, extra) flags of a knn record of sample ``kind``."""
+    if kind in TAMPER_FLAGS:
+        want = set(TAMPER_FLAGS[kind])
+        extra = {f for f in flags if f not in want and not f.startswith(RUN_TIME)}
+    else:
+        want = set(STATUS_FLAG.get(kind, []))
+        extra = set(flags) - want
+    return sorted(want - set(flags)), sorted(extra)
+
+
 def test_a_mixed_class_gets_one_record_each_with_the_expected_score(tmp_path):
     course = tmp_path / "course"
     made = {f"s{i:02d}_{kind}": samples.make(kind, course / "submitted" / f"s{i:02d}_{kind}" / "a1",
@@ -42,6 +70,8 @@ def test_a_mixed_class_gets_one_record_each_with_the_expected_score(tmp_path):
     wrong = [(s, made[s].score, made[s].reason, r["score"], r["ungradable"]) for s, r in knn.items()
              if r["score"] != pytest.approx(made[s].score) or r["ungradable"] != made[s].reason]
     assert wrong == []
+    flags = {s: _unexpected_flags(made[s].kind, r["flags"]) for s, r in knn.items()}
+    assert {s: f for s, f in flags.items() if f != ([], [])} == {}
     for record in records:
         if record["notebook"] != "knn":
             assert record["ungradable"] in ("missing", "symlink") and record["score"] == 0
