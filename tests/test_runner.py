@@ -6,7 +6,7 @@ import pytest
 
 from dl4cv.magics import python_source
 from dl4cv_grader.results import CheckFailed, CheckResult
-from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks
+from dl4cv_grader.runner import Check, CodeCell, Limits, run_checks, where_raised
 
 LIMITS = Limits(memory_mb=512, wall_seconds_per_call=5, wall_seconds_setup=10)
 MODES = ["minimal", pytest.param("full", marks=pytest.mark.skipif(os.geteuid() != 0, reason="full isolation needs root"))]
@@ -94,7 +94,8 @@ def test_statuses_and_scores(graded):
 def test_messages_are_useful_and_do_not_leak_grader_internals(graded):
     _, results, _ = graded
     assert "NotImplementedError: fill in double() first" in results["error"].message
-    assert 'File "<cell task>"' in results["error"].message and "worker.py" not in results["error"].message
+    assert "(cell task, line " in results["error"].message and "worker.py" not in results["error"].message
+    assert "Traceback" not in results["error"].message
     assert "not_there is not defined" in results["missing"].message
     assert "numpy.linalg.norm" in results["policy"].message and "forbidden:numpy.linalg.norm" in results["policy"].flags
     assert "internal error" in results["internal"].message and "KeyError" not in results["internal"].message
@@ -120,3 +121,14 @@ def test_minimal_report_names_what_is_missing():
     run = run_checks([CodeCell("a", "pass")], [], LIMITS, isolation="minimal")
     for missing in ("no separate user", "network not blocked", "files readable"):
         assert missing in run.isolation
+
+
+def test_a_students_error_is_named_in_one_line_without_a_stack_trace():
+    tb = ('Traceback (most recent call last):\n'
+          '  File "<cell prelude>", line 17, in compute_distances_two_loops\n'
+          '    return compute_distances_two_loops(self, X)\n'
+          '  File "<cell knn_two_loops>", line 9, in compute_distances_two_loops\n'
+          '    dists[i, j] = np.sqrt(x)\nNameError: name \'x\' is not defined')
+    assert where_raised(tb) == " in compute_distances_two_loops (cell knn_two_loops, line 9: dists[i, j] = np.sqrt(x))"
+    assert where_raised('  File "<cell setup>", line 2, in <module>\n') == " (cell setup, line 2)"
+    assert where_raised("") == "" and where_raised(None) == ""

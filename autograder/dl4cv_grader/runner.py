@@ -9,6 +9,7 @@ recorded in ``cell_errors`` and left out of the re-run.
 """
 import hashlib
 import logging
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional
@@ -153,6 +154,21 @@ def _reset_random(student, sandbox, seed, timeout):
         raise
 
 
+_NOTEBOOK_FRAME = re.compile(r'File "<cell ([^>]+)>", line (\d+), in (\S+)\n[ \t]*([^\n]*)')
+
+
+def where_raised(traceback_text):
+    """`` in F (cell C, line N: source)`` for the innermost notebook frame of a student's
+    traceback (notebook frames only, see the worker), or "": a check message names the place
+    in one line instead of showing a stack trace."""
+    frames = _NOTEBOOK_FRAME.findall(traceback_text or "")
+    if not frames:
+        return ""
+    cell, line, function, source = frames[-1]
+    where = f" in {function}" if function != "<module>" else ""
+    return f"{where} (cell {cell}, line {line}" + (f": {source.strip()[:120]})" if source.strip() else ")")
+
+
 def _verdict(check, outcome, cell_errors):
     """``(status, score, message)`` for what ``check.fn`` returned or raised."""
     if outcome is None:
@@ -166,7 +182,7 @@ def _verdict(check, outcome, cell_errors):
         return "policy", 0.0, str(outcome)
     if isinstance(outcome, StudentRaised):
         status = "memory" if outcome.exc_type == "MemoryError" else "error"
-        return status, 0.0, f"{outcome}\n{outcome.traceback}".strip()
+        return status, 0.0, f"{outcome}{where_raised(outcome.traceback)}"
     if isinstance(outcome, NotDefined):
         hint = f" (these cells raised errors: {', '.join(cell_errors)})" if cell_errors else ""
         return "error", 0.0, str(outcome) + hint
