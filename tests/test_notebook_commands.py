@@ -31,7 +31,8 @@ def test_no_notebook_runs_or_suggests_a_bare_python_or_pip(path):
 
 
 def test_env_check_in_a_kernel_prints_fixes_as_cells_with_the_kernels_python(data_dir, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    shell = types.SimpleNamespace(kernel=object())  # what IPython's shell has inside a kernel
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
     info = dl4cv.env.check()
     out = capsys.readouterr().out
     assert info["fixes"]  # nothing is installed in the empty data folder
@@ -40,7 +41,9 @@ def test_env_check_in_a_kernel_prints_fixes_as_cells_with_the_kernels_python(dat
     assert not BARE.search(out)
 
 
-def test_env_check_in_a_shell_prints_the_plain_command(data_dir, capsys):
+def test_env_check_in_a_shell_prints_the_plain_command(data_dir, monkeypatch, capsys):
+    import ipykernel  # noqa: F401 -- imported (as by nbclient or a test runner) is not in a kernel
+
     info = dl4cv.env.check()
     out = capsys.readouterr().out
     assert all(f"to get the real {name}: {fix}" in out for name, fix in info["fixes"].items())

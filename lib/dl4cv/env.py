@@ -63,8 +63,12 @@ def check(verbose=True):
 
 
 def in_notebook():
-    """True inside a Jupyter kernel (JupyterLab, Colab), where commands run as ``!`` cells."""
-    return "ipykernel" in sys.modules
+    """True inside a running Jupyter kernel (JupyterLab, Colab), where commands run as ``!``
+    cells: IPython's shell has a kernel. (A process that merely imported ipykernel, as a test
+    runner or nbclient does, is not a notebook.)"""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def as_cell_command(command):
